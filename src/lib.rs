@@ -1,0 +1,38 @@
+//! guichet — the front desk of the Quebec SPOR SUPPORT Unit (Unité de soutien SSA Québec).
+//!
+//! The crate is a library with a thin binary (`src/main.rs`). Its layers:
+//!
+//! - [`language`] and [`question`]: the domain types every other layer trusts
+//!   (a `Language` is French or English; a `Question` is trimmed, non-empty and bounded).
+//! - [`config`]: the layered configuration (embedded defaults, a TOML file, `GUICHET__*`
+//!   environment variables), validated with errors that name the key.
+//! - [`knowledge`]: reads the Unit's knowledge base (Markdown with front matter, or plain
+//!   HTML pages) from a folder, validates it and cuts it into passages.
+//! - [`search`]: the tantivy index over those passages, bilingual analysis, synonyms,
+//!   typo tolerance, and the confidence rule that decides between an answer and the honest
+//!   fallback. [`search::Knowledge::ask`] is the call every channel makes.
+//! - [`messages`]: every user-facing sentence, in French and in English.
+//! - [`requests`]: the request log staff work from (SQLite behind a small trait), with
+//!   its domain types, audit history, privacy erasure and exports.
+//! - [`assistant`]: the transport-agnostic conversation engine every channel calls: it
+//!   answers, greets, and runs the request intake (fields, privacy notice, consent,
+//!   confirmation), then logs the request and announces it.
+//! - Channels, which only convert to and from the engine: [`terminal`] (`guichet chat`)
+//!   and [`web`] (the chat page, `/api/chat`, the staff pages).
+//! - [`eval`]: runs an evaluation set of questions against the knowledge base.
+
+pub mod assistant;
+pub mod config;
+pub mod eval;
+pub mod knowledge;
+pub mod language;
+pub mod messages;
+pub mod question;
+pub mod requests;
+pub mod search;
+pub mod terminal;
+pub mod web;
+
+pub use language::Language;
+pub use question::Question;
+pub use search::{Answer, Hit, Knowledge};

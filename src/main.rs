@@ -1,0 +1,372 @@
+//! The `guichet` command: thin glue from the command line to the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use time::OffsetDateTime;
+
+use guichet::assistant::{Assistant, Settings};
+use guichet::config::Config;
+use guichet::messages::Msg;
+use guichet::requests::model::{Email, RequestRef, RequestStatus};
+use guichet::requests::sqlite::SqliteStore;
+use guichet::requests::{export, RequestFilter, RequestStore};
+use guichet::{eval, Knowledge, Language, Question};
+
+/// guichet — the front desk of the Quebec SPOR SUPPORT Unit (Unité de soutien SSA Québec).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (default: ./config/guichet.toml, else the embedded defaults).
+    #[arg(long, global = true, env = "GUICHET_CONFIG")]
+    config: Option<PathBuf>,
+    /// Skip malformed knowledge files (and name them) instead of refusing to start.
+    #[arg(long, global = true)]
+    skip_invalid: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: the web chat, the API and the staff pages.
+    Serve,
+    /// Chat with guichet in the terminal.
+    Chat {
+        /// Read one message per line and write one JSON reply per line.
+        #[arg(long)]
+        json: bool,
+        /// Resume (or name) a conversation.
+        #[arg(long)]
+        session: Option<String>,
+    },
+    /// (Re)build the search index and print what it holds.
+    Index,
+    /// Answer a question from the knowledge base.
+    Ask {
+        /// Reply in this language (fr or en) whatever the question's language.
+        #[arg(long)]
+        lang: Option<Language>,
+        /// Print exactly one JSON object: {"answered", "lang", "hits": [...]}.
+        #[arg(long)]
+        json: bool,
+        /// The question (several words are joined).
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Run an evaluation set (JSON lines) and print the misses and the accuracy.
+    Eval {
+        file: PathBuf,
+        /// Exit with status 1 when the accuracy is below this share (0 to 1).
+        #[arg(long)]
+        min_accuracy: Option<f64>,
+    },
+    /// Review, triage and export the logged requests.
+    Requests {
+        #[command(subcommand)]
+        command: RequestsCommand,
+    },
+    /// Read a password on standard input and print its argon2 hash for a [[staff]] entry.
+    HashPassword,
+}
+
+#[derive(Subcommand)]
+enum RequestsCommand {
+    /// List requests, newest first.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one request with its transcript and history.
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a request to another status (new, triaged, assigned, in_progress, closed).
+    SetStatus {
+        reference: String,
+        status: String,
+        /// Why (required to close or reopen).
+        #[arg(long)]
+        note: Option<String>,
+        /// Who makes the change (default: the system user).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Assign a request to a staff member.
+    Assign {
+        reference: String,
+        staff: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Add a staff note.
+    Note {
+        reference: String,
+        note: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Export every request.
+    Export {
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+    },
+    /// Erase everything about a person (requests and conversations).
+    Erase {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Erase conversations past the retention period now (serve does it every hour).
+    Purge,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("guichet=info,warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    config.knowledge.skip_invalid |= cli.skip_invalid;
+    match cli.command {
+        Command::Serve => serve(config),
+        Command::Chat { json, session } => {
+            let assistant = assistant(&config)?;
+            let conversation = session.unwrap_or_else(|| format!("{}-{}", std::process::id(), OffsetDateTime::now_utc().unix_timestamp()));
+            let color = !json && std::io::stdout().is_terminal();
+            guichet::terminal::run(&assistant, &conversation, json, std::io::stdin().lock(), std::io::stdout().lock(), color)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Index => {
+            let knowledge = Knowledge::rebuild(&config).context("building the index")?;
+            let m = knowledge.manifest();
+            println!("index: {}", config.index_dir().display());
+            for lang in Language::ALL {
+                println!(
+                    "{lang}: {} documents, {} passages",
+                    m.documents.get(&lang).copied().unwrap_or(0),
+                    m.passages.get(&lang).copied().unwrap_or(0)
+                );
+            }
+            for skipped in &m.skipped {
+                println!("skipped {skipped}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask { lang, json, question } => {
+            let knowledge = Knowledge::open(&config).context("opening the index")?;
+            let text = question.join(" ");
+            let answer = match Question::parse(&text) {
+                Ok(q) => match lang {
+                    Some(l) => knowledge.ask_in(&q, l),
+                    None => knowledge.ask(&q, None),
+                },
+                Err(_) => {
+                    let l = lang.unwrap_or(config.search.default_language);
+                    anyhow::bail!("{} / {}", Msg::EmptyQuestion.text(l), Msg::EmptyQuestion.text(l.other()));
+                }
+            };
+            if json {
+                println!("{}", answer.to_json());
+            } else if std::io::stdout().is_terminal() {
+                println!("{}", answer.render_text("\x1b[1m", "\x1b[0m"));
+            } else {
+                println!("{}", answer.render_text("", ""));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { file, min_accuracy } => {
+            let knowledge = Knowledge::open(&config).context("opening the index")?;
+            let cases = eval::read(&file)?;
+            let report = eval::run(&knowledge, &cases);
+            print!("{}", report.summary());
+            match min_accuracy {
+                Some(min) if report.accuracy() < min => Ok(ExitCode::from(1)),
+                _ => Ok(ExitCode::SUCCESS),
+            }
+        }
+        Command::Requests { command } => requests(&config, command),
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
+            println!("{}", guichet::web::hash_password(password).context("hashing the password")?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn store(config: &Config) -> anyhow::Result<Arc<dyn RequestStore>> {
+    let path = config.database_path();
+    let store = SqliteStore::open(&path).with_context(|| format!("opening the request database {}", path.display()))?;
+    Ok(Arc::new(store))
+}
+
+fn assistant(config: &Config) -> anyhow::Result<Assistant> {
+    let knowledge = Knowledge::open(config).context("opening the knowledge base")?;
+    Ok(Assistant::new(knowledge, store(config)?, Settings::from_config(config)))
+}
+
+fn who(by: Option<String>) -> String {
+    by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "staff".to_string())
+}
+
+fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCode> {
+    let store = store(config)?;
+    let now = OffsetDateTime::now_utc();
+    let reference = |r: &str| RequestRef::parse(r).map_err(|e| anyhow::anyhow!("{r}: {e}"));
+    match command {
+        RequestsCommand::List { status, json } => {
+            let status = status.map(|s| RequestStatus::parse(&s).map_err(|e| anyhow::anyhow!("{s}: {e}"))).transpose()?;
+            let list = store.list_requests(&RequestFilter { status, ..Default::default() })?;
+            if json {
+                println!("{}", export::to_json(&list));
+            } else {
+                print!("{}", export::render_list(&list));
+            }
+        }
+        RequestsCommand::Show { reference: r, json } => {
+            let r = reference(&r)?;
+            let request = store.get_request(&r)?.with_context(|| format!("no request {r}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&request.to_json())?);
+            } else {
+                print!("{}", export::render_detail(&request, &store.history(&r)?));
+            }
+        }
+        RequestsCommand::SetStatus { reference: r, status, note, by } => {
+            let status = RequestStatus::parse(&status).map_err(|e| anyhow::anyhow!("{status}: {e}"))?;
+            let request = store.set_status(&reference(&r)?, status, note.as_deref(), &who(by), now)?;
+            println!("{} → {}", request.reference, request.status.code());
+        }
+        RequestsCommand::Assign { reference: r, staff, by } => {
+            let request = store.assign(&reference(&r)?, &staff, &who(by), now)?;
+            println!("{} → {} ({})", request.reference, staff, request.status.code());
+        }
+        RequestsCommand::Note { reference: r, note, by } => {
+            let request = store.add_note(&reference(&r)?, &note, &who(by), now)?;
+            println!("{}: note added", request.reference);
+        }
+        RequestsCommand::Export { format } => {
+            let list = store.list_requests(&RequestFilter::default())?;
+            match format.as_str() {
+                "json" => println!("{}", export::to_json(&list)),
+                _ => print!("{}", export::to_csv(&list)),
+            }
+        }
+        RequestsCommand::Erase { email, by } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
+            let erased = store.erase_person(&email, &who(by), now)?;
+            println!("erased {} request(s) and {} conversation(s)", erased.requests, erased.conversations);
+        }
+        RequestsCommand::Purge => {
+            let days = i64::from(config.privacy.conversation_retention_days);
+            let n = store.purge_conversations(now - time::Duration::days(days))?;
+            println!("erased {n} conversation(s) idle for more than {days} days");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let assistant = tokio::task::spawn_blocking({
+            let config = config.clone();
+            move || assistant(&config)
+        })
+        .await??;
+        let listener = tokio::net::TcpListener::bind(config.listen_addr())
+            .await
+            .with_context(|| format!("listening on {} (web.listen)", config.web.listen))?;
+        tracing::info!(address = %listener.local_addr()?, "guichet is serving: open http://{}/", listener.local_addr()?);
+
+        let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+        let purge = tokio::spawn(purge_every_hour(assistant.clone(), stop.subscribe()));
+        let state = guichet::web::AppState::new(assistant, &config);
+        let mut web_stop = stop.subscribe();
+        let web = tokio::spawn(guichet::web::serve(listener, state, async move {
+            let _ = web_stop.recv().await;
+        }));
+
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(());
+        match tokio::time::timeout(std::time::Duration::from_secs(10), web).await {
+            Ok(Ok(Ok(()))) => tracing::info!("web server stopped"),
+            Ok(Ok(Err(e))) => tracing::error!(error = %e, "web server failed"),
+            Ok(Err(e)) => tracing::error!(error = %e, "web server task panicked"),
+            Err(_) => tracing::warn!("web server did not stop within 10 s"),
+        }
+        let _ = purge.await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Erases conversations past their retention period at start and then every hour.
+async fn purge_every_hour(assistant: Assistant, mut stop: tokio::sync::broadcast::Receiver<()>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let a = assistant.clone();
+                match tokio::task::spawn_blocking(move || a.purge_expired(OffsetDateTime::now_utc())).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "purging old conversations failed"),
+                    Err(e) => tracing::error!(error = %e, "the purge task panicked"),
+                }
+            }
+            _ = stop.recv() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,551 @@
+//! Every sentence guichet says to a person, in French and in English.
+//!
+//! Channels never write user-facing prose themselves: they ask for a [`Msg`] in the
+//! language of the conversation, so no string can exist in one language only.
+
+use crate::language::Language;
+
+/// A user-facing sentence. Some carry placeholders in braces (`{reference}`, `{days}`…)
+/// that the caller fills with [`Msg::fill`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// Introduces the excerpts of an answer.
+    AnswerIntro,
+    /// Says honestly that the knowledge base has no answer.
+    Fallback,
+    /// Offers to pass the question on to staff.
+    OfferStaff,
+    /// Labels the source link of an excerpt.
+    Source,
+    /// Said when the text to search is empty.
+    EmptyQuestion,
+    /// Greeting and what guichet can do.
+    Help,
+    /// After an answer: how to go further.
+    AnswerFollowUp,
+    /// The person declined the offer to make a request.
+    OfferDeclined,
+    /// Short notice shown when the intake starts (before any personal data is asked).
+    IntakeStart,
+    AskName,
+    AskEmail,
+    AskOrganization,
+    /// Lists the request types; `{types}` is the numbered list.
+    AskType,
+    AskDescription,
+    /// The description is already known from the question; `{description}`.
+    DescriptionKnown,
+    /// The full privacy notice and the consent question; `{days}`, `{contact}`.
+    AskConsent,
+    /// The summary before confirmation; `{summary}`.
+    AskConfirm,
+    InvalidName,
+    InvalidEmail,
+    InvalidType,
+    InvalidDescription,
+    /// Consent or confirmation needs a yes or a no.
+    NeedYesNo,
+    /// A field was corrected; `{field}`.
+    Corrected,
+    /// The person refused consent: nothing is kept.
+    ConsentRefused,
+    /// The intake was cancelled: nothing is kept.
+    Cancelled,
+    /// "cancel" outside an intake.
+    NothingToCancel,
+    /// The request is logged; `{reference}`.
+    Logged,
+    /// An earlier draft expired after the idle timeout.
+    DraftExpired,
+    /// After answering a question in the middle of an intake.
+    BackToIntake,
+    /// Something failed on our side; nothing the person did.
+    InternalError,
+    /// How deletion is asked for, when no contact address is configured.
+    ContactStaff,
+    FieldName,
+    FieldEmail,
+    FieldOrganization,
+    FieldType,
+    FieldDescription,
+    ActionMakeRequest,
+    ActionConfirm,
+    ActionCancel,
+    ActionConsentYes,
+    ActionConsentNo,
+    ActionNo,
+    // The web channel: the chat page and widget, API errors, the staff pages.
+    /// The title of the chat page and of the widget.
+    WebTitle,
+    /// One sentence under the title of the chat page.
+    WebIntro,
+    /// The link to the page in the other language, written in that language.
+    WebOtherLanguage,
+    /// The label of the chat message box.
+    WebMessageLabel,
+    /// The chat send button.
+    WebSend,
+    /// How to send with the keyboard.
+    WebKeyboardHint,
+    /// The accessible name of the chat transcript.
+    WebConversation,
+    /// Who said a message, for screen readers: the person.
+    WebYou,
+    /// Who said a message, for screen readers: guichet.
+    WebGuichet,
+    /// The one-line privacy note under the widget; `{days}`.
+    WebPrivacyNote,
+    /// Marks an excerpt written in the other language.
+    WebHitInOtherLanguage,
+    /// Tells screen reader users that a source link opens a new tab.
+    WebOpensNewTab,
+    /// Shown when JavaScript is off.
+    WebNoScript,
+    /// The widget could not reach the server.
+    WebNetworkError,
+    /// A chat message over the limit; `{max}`.
+    ApiMessageTooLong,
+    /// A chat session that does not exist or expired.
+    ApiUnknownSession,
+    /// A malformed API request.
+    ApiBadJson,
+    /// A button id the engine does not know.
+    ApiUnknownAction,
+    /// Too many chat messages; `{seconds}`.
+    ApiRateLimited,
+    /// A page that does not exist.
+    NotFound,
+    /// The title of the staff pages.
+    StaffTitle,
+    /// The title of the sign-in page.
+    StaffLoginTitle,
+    StaffUsername,
+    StaffPassword,
+    StaffSignIn,
+    StaffSignOut,
+    /// Who is signed in; `{user}`.
+    StaffSignedInAs,
+    /// Wrong username or password (never says which).
+    StaffLoginFailed,
+    /// Too many sign-in attempts; `{minutes}`.
+    StaffLoginLimited,
+    StaffRequests,
+    StaffFilter,
+    /// The filter choice that keeps everything.
+    StaffAny,
+    StaffSearch,
+    StaffExportCsv,
+    StaffExportJson,
+    StaffNoRequests,
+    /// How many requests are listed; `{count}`.
+    StaffCount,
+    StaffReference,
+    StaffCreated,
+    StaffUpdated,
+    StaffStatus,
+    StaffChannel,
+    StaffLanguage,
+    StaffHandle,
+    StaffAssignee,
+    StaffClosedReason,
+    StaffAttachments,
+    StaffTranscript,
+    StaffNotes,
+    StaffHistory,
+    StaffWhen,
+    StaffWho,
+    StaffWhat,
+    StaffChangeStatus,
+    StaffNoteOrReason,
+    /// No status change is possible.
+    StaffNoMove,
+    StaffAssign,
+    StaffAddNote,
+    StaffNote,
+    StaffSave,
+    StaffBackToList,
+    StaffSaved,
+    /// The store refused to close or reopen without a reason.
+    StaffReasonRequired,
+    /// The store refused a status change; `{from}`, `{to}`.
+    StaffInvalidTransition,
+    /// The store refused a value; `{detail}` is its (English) reason.
+    StaffInvalidValue,
+    /// A form without a valid anti-forgery token.
+    StaffForbidden,
+    /// A form that could not be read.
+    StaffBadForm,
+    StaffRequestNotFound,
+    SpeakerPerson,
+    SpeakerGuichet,
+    SpeakerStaff,
+}
+
+impl Msg {
+    /// The sentence in `lang`.
+    pub fn text(self, lang: Language) -> &'static str {
+        use Language::{En, Fr};
+        match (self, lang) {
+            (Msg::AnswerIntro, Fr) => "Voici ce que j'ai trouvé dans la documentation de l'Unité :",
+            (Msg::AnswerIntro, En) => "Here is what I found in the Unit's documentation:",
+            (Msg::Fallback, Fr) => {
+                "Je n'ai pas trouvé de réponse fiable à cette question dans la documentation de l'Unité."
+            }
+            (Msg::Fallback, En) => {
+                "I could not find a reliable answer to this question in the Unit's documentation."
+            }
+            (Msg::OfferStaff, Fr) => {
+                "Voulez-vous que je transmette votre question à l'équipe de l'Unité ? Elle pourra devenir une demande de soutien."
+            }
+            (Msg::OfferStaff, En) => {
+                "Would you like me to pass your question on to the Unit's staff? It can become a request for support."
+            }
+            (Msg::Source, Fr) => "Source",
+            (Msg::Source, En) => "Source",
+            (Msg::EmptyQuestion, Fr) => "Votre message est vide : écrivez votre question.",
+            (Msg::EmptyQuestion, En) => "Your message is empty: please type your question.",
+            (Msg::Help, Fr) => "Bonjour ! Je suis le guichet de l'Unité de soutien SSA Québec. Posez-moi une question sur l'Unité, ses services, ses partenaires ou la façon de faire une demande : je réponds avec des extraits de la documentation de l'Unité et leurs sources. Je peux aussi transmettre une demande de soutien à l'équipe : écrivez « faire une demande ». (You can also write in English.)",
+            (Msg::Help, En) => "Hello! I am the front desk of the Quebec SPOR SUPPORT Unit. Ask me about the Unit, its services, its partners or how to make a request: I answer with excerpts of the Unit's documentation and their sources. I can also pass a request for support on to the staff: type \"make a request\". (Vous pouvez aussi écrire en français.)",
+            (Msg::AnswerFollowUp, Fr) => "Besoin d'aide de l'équipe ? Écrivez « faire une demande ».",
+            (Msg::AnswerFollowUp, En) => "Need help from the staff? Type \"make a request\".",
+            (Msg::OfferDeclined, Fr) => "D'accord. Posez-moi une autre question quand vous voulez.",
+            (Msg::OfferDeclined, En) => "All right. Ask me another question whenever you like.",
+            (Msg::IntakeStart, Fr) => "Je vais recueillir quelques renseignements pour transmettre votre demande à l'équipe de l'Unité. Ils servent uniquement à traiter votre demande ; vous pourrez tout vérifier avant l'envoi, et écrire « annuler » à tout moment.",
+            (Msg::IntakeStart, En) => "I will collect a few details to pass your request on to the Unit's staff. They are used only to handle your request; you can check everything before it is sent, and type \"cancel\" at any time.",
+            (Msg::AskName, Fr) => "Quel est votre nom ?",
+            (Msg::AskName, En) => "What is your name?",
+            (Msg::AskEmail, Fr) => "À quelle adresse courriel l'équipe peut-elle vous joindre ?",
+            (Msg::AskEmail, En) => "At which email address can the staff reach you?",
+            (Msg::AskOrganization, Fr) => "Quel est votre organisme ou votre affiliation (université, établissement, patient partenaire…) ?",
+            (Msg::AskOrganization, En) => "What is your organization or affiliation (university, institution, patient partner…)?",
+            (Msg::AskType, Fr) => "Quel type de demande ? Répondez par un numéro :\n{types}",
+            (Msg::AskType, En) => "What type of request? Answer with a number:\n{types}",
+            (Msg::AskDescription, Fr) => "Décrivez votre projet et ce dont vous avez besoin, en quelques phrases.",
+            (Msg::AskDescription, En) => "Describe your project and what you need, in a few sentences.",
+            (Msg::DescriptionKnown, Fr) => "Je reprends votre question comme description : « {description} ». Vous pourrez la modifier avant l'envoi.",
+            (Msg::DescriptionKnown, En) => "I will use your question as the description: \"{description}\". You can change it before sending.",
+            (Msg::AskConsent, Fr) => "Avis de confidentialité : l'Unité conservera votre nom, votre courriel, votre organisme, votre description et cette conversation, uniquement pour traiter votre demande et vous recontacter. Une conversation sans demande confirmée est effacée après {days} jours. Vous pouvez demander l'accès à vos renseignements ou leur suppression à tout moment : {contact}. Acceptez-vous ? (oui / non)",
+            (Msg::AskConsent, En) => "Privacy notice: the Unit will keep your name, email, organization, description and this conversation, only to handle your request and contact you. A conversation without a confirmed request is erased after {days} days. You can ask to see or delete your information at any time: {contact}. Do you agree? (yes / no)",
+            (Msg::AskConfirm, Fr) => "Voici votre demande :\n{summary}\nJe l'envoie ? Répondez « confirmer », « annuler », ou « modifier » suivi du champ (nom, courriel, organisme, type, description).",
+            (Msg::AskConfirm, En) => "Here is your request:\n{summary}\nShall I send it? Answer \"confirm\", \"cancel\", or \"change\" followed by the field (name, email, organization, type, description).",
+            (Msg::InvalidName, Fr) => "Je n'ai pas reconnu un nom. Écrivez votre nom (par exemple : Marie Tremblay).",
+            (Msg::InvalidName, En) => "That does not look like a name. Please type your name (for example: Jane Smith).",
+            (Msg::InvalidEmail, Fr) => "Cette adresse courriel ne semble pas valide (exemple : prenom.nom@universite.ca).",
+            (Msg::InvalidEmail, En) => "That email address does not look valid (example: jane.smith@university.ca).",
+            (Msg::InvalidType, Fr) => "Je n'ai pas reconnu le type. Répondez par un numéro de 1 à 8.",
+            (Msg::InvalidType, En) => "I did not recognize the type. Please answer with a number from 1 to 8.",
+            (Msg::InvalidDescription, Fr) => "La description doit compter entre 10 et 5 000 caractères.",
+            (Msg::InvalidDescription, En) => "The description must be between 10 and 5,000 characters long.",
+            (Msg::NeedYesNo, Fr) => "Répondez « oui » ou « non », s'il vous plaît.",
+            (Msg::NeedYesNo, En) => "Please answer \"yes\" or \"no\".",
+            (Msg::Corrected, Fr) => "C'est corrigé ({field}).",
+            (Msg::Corrected, En) => "Corrected ({field}).",
+            (Msg::ConsentRefused, Fr) => "Sans votre consentement, je ne peux pas transmettre la demande. Je n'ai rien conservé de vos renseignements. Vous pouvez continuer à me poser des questions.",
+            (Msg::ConsentRefused, En) => "Without your consent I cannot pass the request on. I have kept none of your details. You can keep asking me questions.",
+            (Msg::Cancelled, Fr) => "Demande annulée : je n'ai rien conservé de vos renseignements.",
+            (Msg::Cancelled, En) => "Request cancelled: I have kept none of your details.",
+            (Msg::NothingToCancel, Fr) => "Il n'y a rien à annuler.",
+            (Msg::NothingToCancel, En) => "There is nothing to cancel.",
+            (Msg::Logged, Fr) => "Merci ! Votre demande est transmise à l'équipe de l'Unité sous la référence {reference}. Conservez ce numéro : l'équipe vous écrira à l'adresse indiquée.",
+            (Msg::Logged, En) => "Thank you! Your request has been passed on to the Unit's staff under reference {reference}. Keep this number: the staff will write to the address you gave.",
+            (Msg::DraftExpired, Fr) => "Votre demande en cours a expiré après une longue inactivité ; ses renseignements ont été effacés.",
+            (Msg::DraftExpired, En) => "Your unfinished request expired after a long pause; its details were erased.",
+            (Msg::BackToIntake, Fr) => "Reprenons votre demande.",
+            (Msg::BackToIntake, En) => "Back to your request.",
+            (Msg::InternalError, Fr) => "Désolé, un problème technique m'empêche de répondre. Réessayez dans un moment.",
+            (Msg::InternalError, En) => "Sorry, a technical problem prevents me from answering. Please try again in a moment.",
+            (Msg::ContactStaff, Fr) => "écrivez à l'équipe de l'Unité en mentionnant votre numéro de référence",
+            (Msg::ContactStaff, En) => "write to the Unit's staff quoting your reference number",
+            (Msg::FieldName, Fr) => "Nom",
+            (Msg::FieldName, En) => "Name",
+            (Msg::FieldEmail, Fr) => "Courriel",
+            (Msg::FieldEmail, En) => "Email",
+            (Msg::FieldOrganization, Fr) => "Organisme",
+            (Msg::FieldOrganization, En) => "Organization",
+            (Msg::FieldType, Fr) => "Type",
+            (Msg::FieldType, En) => "Type",
+            (Msg::FieldDescription, Fr) => "Description",
+            (Msg::FieldDescription, En) => "Description",
+            (Msg::ActionMakeRequest, Fr) => "Faire une demande",
+            (Msg::ActionMakeRequest, En) => "Make a request",
+            (Msg::ActionConfirm, Fr) => "Confirmer",
+            (Msg::ActionConfirm, En) => "Confirm",
+            (Msg::ActionCancel, Fr) => "Annuler",
+            (Msg::ActionCancel, En) => "Cancel",
+            (Msg::ActionConsentYes, Fr) => "J'accepte",
+            (Msg::ActionConsentYes, En) => "I agree",
+            (Msg::ActionConsentNo, Fr) => "Je refuse",
+            (Msg::ActionConsentNo, En) => "I do not agree",
+            (Msg::ActionNo, Fr) => "Non merci",
+            (Msg::ActionNo, En) => "No thanks",
+            (Msg::WebTitle, Fr) => "Guichet de l'Unité de soutien SSA Québec",
+            (Msg::WebTitle, En) => "Front desk of the Quebec SPOR SUPPORT Unit",
+            (Msg::WebIntro, Fr) => "Posez vos questions sur l'Unité, ses services et ses partenaires, ou transmettez une demande de soutien à l'équipe.",
+            (Msg::WebIntro, En) => "Ask about the Unit, its services and its partners, or pass a request for support on to the staff.",
+            (Msg::WebOtherLanguage, Fr) => "English",
+            (Msg::WebOtherLanguage, En) => "Français",
+            (Msg::WebMessageLabel, Fr) => "Votre message",
+            (Msg::WebMessageLabel, En) => "Your message",
+            (Msg::WebSend, Fr) => "Envoyer",
+            (Msg::WebSend, En) => "Send",
+            (Msg::WebKeyboardHint, Fr) => "Entrée pour envoyer, Maj+Entrée pour aller à la ligne.",
+            (Msg::WebKeyboardHint, En) => "Enter to send, Shift+Enter for a new line.",
+            (Msg::WebConversation, Fr) => "Conversation avec le guichet",
+            (Msg::WebConversation, En) => "Conversation with the front desk",
+            (Msg::WebYou, Fr) => "Vous :",
+            (Msg::WebYou, En) => "You:",
+            (Msg::WebGuichet, Fr) => "Guichet :",
+            (Msg::WebGuichet, En) => "Front desk:",
+            (Msg::WebPrivacyNote, Fr) => "Confidentialité : les conversations sont conservées {days} jours, uniquement pour répondre à vos questions et traiter vos demandes, puis effacées.",
+            (Msg::WebPrivacyNote, En) => "Privacy: conversations are kept for {days} days, only to answer your questions and handle your requests, then erased.",
+            (Msg::WebHitInOtherLanguage, Fr) => "(texte en anglais)",
+            (Msg::WebHitInOtherLanguage, En) => "(text in French)",
+            (Msg::WebOpensNewTab, Fr) => "(s'ouvre dans un nouvel onglet)",
+            (Msg::WebOpensNewTab, En) => "(opens in a new tab)",
+            (Msg::WebNoScript, Fr) => "Le clavardage a besoin de JavaScript. Vous pouvez aussi écrire directement à l'équipe de l'Unité.",
+            (Msg::WebNoScript, En) => "The chat needs JavaScript. You can also write to the Unit's staff directly.",
+            (Msg::WebNetworkError, Fr) => "Le guichet ne répond pas. Vérifiez votre connexion et réessayez.",
+            (Msg::WebNetworkError, En) => "The front desk is not answering. Check your connection and try again.",
+            (Msg::ApiMessageTooLong, Fr) => "Votre message est trop long : {max} caractères au plus.",
+            (Msg::ApiMessageTooLong, En) => "Your message is too long: {max} characters at most.",
+            (Msg::ApiUnknownSession, Fr) => "Cette conversation a expiré ou n'existe pas ; une nouvelle conversation est nécessaire.",
+            (Msg::ApiUnknownSession, En) => "This conversation expired or does not exist; a new conversation is needed.",
+            (Msg::ApiBadJson, Fr) => "Requête invalide : un objet JSON est attendu (Content-Type: application/json).",
+            (Msg::ApiBadJson, En) => "Invalid request: a JSON object is expected (Content-Type: application/json).",
+            (Msg::ApiUnknownAction, Fr) => "Ce bouton n'existe pas.",
+            (Msg::ApiUnknownAction, En) => "This button does not exist.",
+            (Msg::ApiRateLimited, Fr) => "Vous envoyez trop de messages. Réessayez dans {seconds} secondes.",
+            (Msg::ApiRateLimited, En) => "You are sending too many messages. Please try again in {seconds} seconds.",
+            (Msg::NotFound, Fr) => "Page introuvable.",
+            (Msg::NotFound, En) => "Page not found.",
+            (Msg::StaffTitle, Fr) => "Guichet — espace du personnel",
+            (Msg::StaffTitle, En) => "Guichet — staff area",
+            (Msg::StaffLoginTitle, Fr) => "Connexion du personnel",
+            (Msg::StaffLoginTitle, En) => "Staff sign-in",
+            (Msg::StaffUsername, Fr) => "Nom d'utilisateur",
+            (Msg::StaffUsername, En) => "Username",
+            (Msg::StaffPassword, Fr) => "Mot de passe",
+            (Msg::StaffPassword, En) => "Password",
+            (Msg::StaffSignIn, Fr) => "Se connecter",
+            (Msg::StaffSignIn, En) => "Sign in",
+            (Msg::StaffSignOut, Fr) => "Se déconnecter",
+            (Msg::StaffSignOut, En) => "Sign out",
+            (Msg::StaffSignedInAs, Fr) => "Connecté : {user}",
+            (Msg::StaffSignedInAs, En) => "Signed in: {user}",
+            (Msg::StaffLoginFailed, Fr) => "Nom d'utilisateur ou mot de passe incorrect.",
+            (Msg::StaffLoginFailed, En) => "Wrong username or password.",
+            (Msg::StaffLoginLimited, Fr) => "Trop de tentatives de connexion depuis votre adresse. Réessayez dans {minutes} minutes.",
+            (Msg::StaffLoginLimited, En) => "Too many sign-in attempts from your address. Please try again in {minutes} minutes.",
+            (Msg::StaffRequests, Fr) => "Demandes",
+            (Msg::StaffRequests, En) => "Requests",
+            (Msg::StaffFilter, Fr) => "Filtrer",
+            (Msg::StaffFilter, En) => "Filter",
+            (Msg::StaffAny, Fr) => "Tous",
+            (Msg::StaffAny, En) => "Any",
+            (Msg::StaffSearch, Fr) => "Recherche (référence, nom, courriel, organisme, description)",
+            (Msg::StaffSearch, En) => "Search (reference, name, email, organization, description)",
+            (Msg::StaffExportCsv, Fr) => "Exporter en CSV",
+            (Msg::StaffExportCsv, En) => "Export as CSV",
+            (Msg::StaffExportJson, Fr) => "Exporter en JSON",
+            (Msg::StaffExportJson, En) => "Export as JSON",
+            (Msg::StaffNoRequests, Fr) => "Aucune demande ne correspond.",
+            (Msg::StaffNoRequests, En) => "No request matches.",
+            (Msg::StaffCount, Fr) => "{count} demande(s)",
+            (Msg::StaffCount, En) => "{count} request(s)",
+            (Msg::StaffReference, Fr) => "Référence",
+            (Msg::StaffReference, En) => "Reference",
+            (Msg::StaffCreated, Fr) => "Reçue le",
+            (Msg::StaffCreated, En) => "Received",
+            (Msg::StaffUpdated, Fr) => "Modifiée le",
+            (Msg::StaffUpdated, En) => "Updated",
+            (Msg::StaffStatus, Fr) => "Statut",
+            (Msg::StaffStatus, En) => "Status",
+            (Msg::StaffChannel, Fr) => "Canal",
+            (Msg::StaffChannel, En) => "Channel",
+            (Msg::StaffLanguage, Fr) => "Langue",
+            (Msg::StaffLanguage, En) => "Language",
+            (Msg::StaffHandle, Fr) => "Identifiant sur le canal",
+            (Msg::StaffHandle, En) => "Channel handle",
+            (Msg::StaffAssignee, Fr) => "Responsable",
+            (Msg::StaffAssignee, En) => "Assignee",
+            (Msg::StaffClosedReason, Fr) => "Motif de fermeture",
+            (Msg::StaffClosedReason, En) => "Closing reason",
+            (Msg::StaffAttachments, Fr) => "Pièces jointes",
+            (Msg::StaffAttachments, En) => "Attachments",
+            (Msg::StaffTranscript, Fr) => "Conversation",
+            (Msg::StaffTranscript, En) => "Transcript",
+            (Msg::StaffNotes, Fr) => "Notes du personnel",
+            (Msg::StaffNotes, En) => "Staff notes",
+            (Msg::StaffHistory, Fr) => "Historique",
+            (Msg::StaffHistory, En) => "History",
+            (Msg::StaffWhen, Fr) => "Quand",
+            (Msg::StaffWhen, En) => "When",
+            (Msg::StaffWho, Fr) => "Qui",
+            (Msg::StaffWho, En) => "Who",
+            (Msg::StaffWhat, Fr) => "Quoi",
+            (Msg::StaffWhat, En) => "What",
+            (Msg::StaffChangeStatus, Fr) => "Changer le statut",
+            (Msg::StaffChangeStatus, En) => "Change the status",
+            (Msg::StaffNoteOrReason, Fr) => "Note (obligatoire pour fermer ou rouvrir)",
+            (Msg::StaffNoteOrReason, En) => "Note (required to close or reopen)",
+            (Msg::StaffNoMove, Fr) => "Aucun changement de statut possible.",
+            (Msg::StaffNoMove, En) => "No status change is possible.",
+            (Msg::StaffAssign, Fr) => "Assigner",
+            (Msg::StaffAssign, En) => "Assign",
+            (Msg::StaffAddNote, Fr) => "Ajouter une note",
+            (Msg::StaffAddNote, En) => "Add a note",
+            (Msg::StaffNote, Fr) => "Note",
+            (Msg::StaffNote, En) => "Note",
+            (Msg::StaffSave, Fr) => "Enregistrer",
+            (Msg::StaffSave, En) => "Save",
+            (Msg::StaffBackToList, Fr) => "← Retour à la liste",
+            (Msg::StaffBackToList, En) => "← Back to the list",
+            (Msg::StaffSaved, Fr) => "Modification enregistrée.",
+            (Msg::StaffSaved, En) => "Change saved.",
+            (Msg::StaffReasonRequired, Fr) => "Pour fermer ou rouvrir une demande, écrivez le motif dans la note.",
+            (Msg::StaffReasonRequired, En) => "To close or reopen a request, write the reason in the note.",
+            (Msg::StaffInvalidTransition, Fr) => "Une demande ne peut pas passer de « {from} » à « {to} ».",
+            (Msg::StaffInvalidTransition, En) => "A request cannot move from \"{from}\" to \"{to}\".",
+            (Msg::StaffInvalidValue, Fr) => "Valeur refusée : {detail}",
+            (Msg::StaffInvalidValue, En) => "Value refused: {detail}",
+            (Msg::StaffForbidden, Fr) => "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
+            (Msg::StaffForbidden, En) => "This form expired or did not come from this page. Reload the page and try again.",
+            (Msg::StaffBadForm, Fr) => "Formulaire illisible.",
+            (Msg::StaffBadForm, En) => "The form could not be read.",
+            (Msg::StaffRequestNotFound, Fr) => "Demande introuvable.",
+            (Msg::StaffRequestNotFound, En) => "No such request.",
+            (Msg::SpeakerPerson, Fr) => "Personne",
+            (Msg::SpeakerPerson, En) => "Person",
+            (Msg::SpeakerGuichet, Fr) => "Guichet",
+            (Msg::SpeakerGuichet, En) => "Guichet",
+            (Msg::SpeakerStaff, Fr) => "Personnel",
+            (Msg::SpeakerStaff, En) => "Staff",
+        }
+    }
+
+    /// The sentence in `lang` with each `{name}` placeholder replaced by its value.
+    pub fn fill(self, lang: Language, values: &[(&str, &str)]) -> String {
+        let mut text = self.text(lang).to_string();
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// Every message, for completeness checks.
+    pub const ALL: &'static [Msg] = &[
+        Msg::AnswerIntro, Msg::Fallback, Msg::OfferStaff, Msg::Source, Msg::EmptyQuestion,
+        Msg::Help, Msg::AnswerFollowUp, Msg::OfferDeclined, Msg::IntakeStart, Msg::AskName,
+        Msg::AskEmail, Msg::AskOrganization, Msg::AskType, Msg::AskDescription,
+        Msg::DescriptionKnown, Msg::AskConsent, Msg::AskConfirm, Msg::InvalidName,
+        Msg::InvalidEmail, Msg::InvalidType, Msg::InvalidDescription, Msg::NeedYesNo,
+        Msg::Corrected, Msg::ConsentRefused, Msg::Cancelled, Msg::NothingToCancel, Msg::Logged,
+        Msg::DraftExpired, Msg::BackToIntake, Msg::InternalError, Msg::ContactStaff,
+        Msg::FieldName, Msg::FieldEmail, Msg::FieldOrganization, Msg::FieldType,
+        Msg::FieldDescription, Msg::ActionMakeRequest, Msg::ActionConfirm, Msg::ActionCancel,
+        Msg::ActionConsentYes, Msg::ActionConsentNo, Msg::ActionNo,
+        // The web channel (chat page, API errors, staff pages).
+        Msg::WebTitle,
+        Msg::WebIntro,
+        Msg::WebOtherLanguage,
+        Msg::WebMessageLabel,
+        Msg::WebSend,
+        Msg::WebKeyboardHint,
+        Msg::WebConversation,
+        Msg::WebYou,
+        Msg::WebGuichet,
+        Msg::WebPrivacyNote,
+        Msg::WebHitInOtherLanguage,
+        Msg::WebOpensNewTab,
+        Msg::WebNoScript,
+        Msg::WebNetworkError,
+        Msg::ApiMessageTooLong,
+        Msg::ApiUnknownSession,
+        Msg::ApiBadJson,
+        Msg::ApiUnknownAction,
+        Msg::ApiRateLimited,
+        Msg::NotFound,
+        Msg::StaffTitle,
+        Msg::StaffLoginTitle,
+        Msg::StaffUsername,
+        Msg::StaffPassword,
+        Msg::StaffSignIn,
+        Msg::StaffSignOut,
+        Msg::StaffSignedInAs,
+        Msg::StaffLoginFailed,
+        Msg::StaffLoginLimited,
+        Msg::StaffRequests,
+        Msg::StaffFilter,
+        Msg::StaffAny,
+        Msg::StaffSearch,
+        Msg::StaffExportCsv,
+        Msg::StaffExportJson,
+        Msg::StaffNoRequests,
+        Msg::StaffCount,
+        Msg::StaffReference,
+        Msg::StaffCreated,
+        Msg::StaffUpdated,
+        Msg::StaffStatus,
+        Msg::StaffChannel,
+        Msg::StaffLanguage,
+        Msg::StaffHandle,
+        Msg::StaffAssignee,
+        Msg::StaffClosedReason,
+        Msg::StaffAttachments,
+        Msg::StaffTranscript,
+        Msg::StaffNotes,
+        Msg::StaffHistory,
+        Msg::StaffWhen,
+        Msg::StaffWho,
+        Msg::StaffWhat,
+        Msg::StaffChangeStatus,
+        Msg::StaffNoteOrReason,
+        Msg::StaffNoMove,
+        Msg::StaffAssign,
+        Msg::StaffAddNote,
+        Msg::StaffNote,
+        Msg::StaffSave,
+        Msg::StaffBackToList,
+        Msg::StaffSaved,
+        Msg::StaffReasonRequired,
+        Msg::StaffInvalidTransition,
+        Msg::StaffInvalidValue,
+        Msg::StaffForbidden,
+        Msg::StaffBadForm,
+        Msg::StaffRequestNotFound,
+        Msg::SpeakerPerson,
+        Msg::SpeakerGuichet,
+        Msg::SpeakerStaff,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_both_languages_and_differs_where_words_differ() {
+        for msg in [
+            Msg::AnswerIntro,
+            Msg::Fallback,
+            Msg::OfferStaff,
+            Msg::EmptyQuestion,
+        ] {
+            let fr = msg.text(Language::Fr);
+            let en = msg.text(Language::En);
+            assert!(!fr.is_empty() && !en.is_empty(), "{msg:?}");
+            assert_ne!(fr, en, "{msg:?} is not translated");
+        }
+    }
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::*;
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        let t = Msg::Logged.fill(Language::En, &[("reference", "SSA-2026-00042")]);
+        assert!(t.contains("SSA-2026-00042") && !t.contains('{'), "{t}");
+    }
+}

@@ -1,0 +1,167 @@
+//! The request log: what people ask the Unit for, who handles it, and what happened to it;
+//! plus the state of ongoing conversations, and the erasure of a person's data on demand
+//! (Quebec's Law 25).
+//!
+//! - [`model`]: the domain types (`Email`, `RequestRef`, `RequestStatus`, `Request`…),
+//!   each checked when it is built.
+//! - [`RequestStore`] (this file): what callers may do with the log. It is a trait so a
+//!   PostgreSQL backend can come later without touching the channels.
+//! - [`sqlite`]: the SQLite implementation, with its schema migrations.
+//! - [`export`]: CSV and JSON exports, and the terminal views for staff.
+//!
+//! The store's methods block (SQLite waits up to five seconds for a busy database): from
+//! async code, call them inside `tokio::task::spawn_blocking`.
+
+pub mod export;
+pub mod model;
+pub mod sqlite;
+
+use time::OffsetDateTime;
+
+pub use model::{
+    AuditEvent, AuditKind, Channel, Email, ModelError, NewRequest, Request, RequestRef,
+    RequestStatus, RequestType, Speaker, StaffNote, TranscriptEntry,
+};
+pub use sqlite::SqliteStore;
+
+/// Who guichet records as the author of what it does on a person's behalf (logging their
+/// request, adding their messages to its transcript).
+pub const GUICHET_ACTOR: &str = "guichet";
+
+/// Where requests and conversations are kept. Shared as `Arc<dyn RequestStore>`; every
+/// method is one transaction, and every change to a request writes an audit event with it.
+pub trait RequestStore: Send + Sync {
+    /// The saved state of a chat or email conversation, if any.
+    fn load_conversation(&self, key: &str) -> Result<Option<StoredConversation>, StoreError>;
+    /// Saves a conversation, replacing any earlier state under the same key (its
+    /// `created_at` is kept from the first save).
+    fn save_conversation(&self, conversation: &StoredConversation) -> Result<(), StoreError>;
+    /// Forgets a conversation; forgetting an unknown key is not an error.
+    fn delete_conversation(&self, key: &str) -> Result<(), StoreError>;
+    /// Deletes the conversations last updated before `idle_since` (abandoned drafts hold
+    /// personal data that was never consented to be kept); returns how many.
+    fn purge_conversations(&self, idle_since: OffsetDateTime) -> Result<usize, StoreError>;
+
+    /// Logs a new request, numbered `SSA-{year of now}-{next number of that year}`, with
+    /// status New.
+    fn create_request(&self, new: NewRequest, now: OffsetDateTime) -> Result<Request, StoreError>;
+    fn get_request(&self, reference: &RequestRef) -> Result<Option<Request>, StoreError>;
+    /// The requests matching `filter`, newest first.
+    fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
+    /// Moves a request to `status` if [`RequestStatus::can_move_to`] allows it. Closing and
+    /// reopening need a `note` (kept as the closing reason, or in the history).
+    fn set_status(
+        &self,
+        reference: &RequestRef,
+        status: RequestStatus,
+        note: Option<&str>,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError>;
+    /// Puts `staff` in charge; a New or Triaged request becomes Assigned. A closed request
+    /// must be reopened first.
+    fn assign(
+        &self,
+        reference: &RequestRef,
+        staff: &str,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError>;
+    fn add_note(
+        &self,
+        reference: &RequestRef,
+        note: &str,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError>;
+    /// Adds a message (a reply from the person, an answer from staff) to the transcript.
+    fn append_transcript(
+        &self,
+        reference: &RequestRef,
+        entry: TranscriptEntry,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError>;
+    /// Every change to the request, oldest first.
+    fn history(&self, reference: &RequestRef) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Deletes everything about the person with this address (case ignored): their
+    /// requests with notes and history, and their conversations. Records that an erasure
+    /// happened (when, by whom, how many), without any personal data.
+    fn erase_person(
+        &self,
+        email: &Email,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Erasure, StoreError>;
+}
+
+/// A conversation's state as the conversation engine saved it. The store does not look
+/// inside `state`; it only needs the contact address to erase a person's conversations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredConversation {
+    /// The channel's own conversation id (`discord:1234`, an email thread id…).
+    pub key: String,
+    pub channel: Channel,
+    /// The person's address once they gave it, so an erasure finds the conversation.
+    pub contact_email: Option<Email>,
+    pub state: serde_json::Value,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Which requests to list. The default lists everything, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    pub status: Option<RequestStatus>,
+    /// The staff member in charge (case ignored).
+    pub assignee: Option<String>,
+    pub request_type: Option<RequestType>,
+    /// Text to find (case ignored) in the reference, name, email, organization or
+    /// description.
+    pub search: Option<String>,
+    /// At most this many requests (the newest).
+    pub limit: Option<usize>,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Erasure {
+    pub requests: usize,
+    pub conversations: usize,
+}
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("no request {0}")]
+    NotFound(RequestRef),
+    #[error("a request cannot move from {} to {}", .from.code(), .to.code())]
+    InvalidTransition {
+        from: RequestStatus,
+        to: RequestStatus,
+    },
+    #[error("closing or reopening a request needs a reason")]
+    ReasonRequired,
+    /// A value was refused (an empty staff name, a description too long…); the text says
+    /// which and why, and can be shown to the person who typed it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The database failed. The text holds SQLite's message for the logs; show users a
+    /// generic message instead.
+    #[error("request database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    /// Whether the error is the caller's mistake (safe and useful to show) rather than a
+    /// failure of the database (to log, and to hide behind a generic message).
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, StoreError::Database(_))
+    }
+}
+
+impl From<ModelError> for StoreError {
+    fn from(error: ModelError) -> Self {
+        StoreError::Invalid(error.to_string())
+    }
+}

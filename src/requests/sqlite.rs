@@ -1,0 +1,2080 @@
+//! The request store on a SQLite file: one connection behind a mutex, schema migrations
+//! applied when the file is opened, and one transaction per operation.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::model::{
+    check_time, multi_line, one_line, parse_rfc3339, staff_name, AuditEvent, AuditKind, Channel,
+    Email, NewRequest, Request, RequestRef, RequestStatus, RequestType, Speaker, StaffNote,
+    TranscriptEntry, MAX_NOTE_CHARS, MAX_TRANSCRIPT_ENTRIES,
+};
+use super::{Erasure, RequestFilter, RequestStore, StoreError, StoredConversation, GUICHET_ACTOR};
+use crate::language::Language;
+
+/// The schema, one migration per string, applied in order and each exactly once (recorded
+/// in `schema_migrations`). To change the schema, append a string; never edit one that
+/// has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: requests, their notes and history, conversations, and the erasure log.
+    r#"
+    CREATE TABLE requests (
+        reference TEXT PRIMARY KEY NOT NULL,
+        year INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        requester_name TEXT NOT NULL,
+        requester_email TEXT NOT NULL,
+        requester_handle TEXT,
+        organization TEXT NOT NULL,
+        request_type TEXT NOT NULL,
+        description TEXT NOT NULL,
+        language TEXT NOT NULL,
+        transcript TEXT NOT NULL,
+        attachments TEXT NOT NULL,
+        status TEXT NOT NULL,
+        closed_reason TEXT,
+        assignee TEXT,
+        UNIQUE (year, seq)
+    ) STRICT;
+    CREATE INDEX requests_status ON requests (status);
+    CREATE INDEX requests_requester_email ON requests (requester_email);
+    CREATE INDEX requests_created_at ON requests (created_at);
+
+    -- The last number handed out each year. Numbers must never be reused, even after an
+    -- erasure removed the newest request: an old email quoting [SSA-2026-00042] must not
+    -- land on somebody else's request.
+    CREATE TABLE request_sequences (
+        year INTEGER PRIMARY KEY NOT NULL,
+        last_seq INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE staff_notes (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL REFERENCES requests (reference) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        "by" TEXT NOT NULL,
+        text TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX staff_notes_reference ON staff_notes (reference, id);
+
+    CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL REFERENCES requests (reference) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        "by" TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_value TEXT,
+        to_value TEXT,
+        note TEXT
+    ) STRICT;
+    CREATE INDEX audit_events_reference ON audit_events (reference, id);
+
+    CREATE TABLE conversations (
+        "key" TEXT PRIMARY KEY NOT NULL,
+        channel TEXT NOT NULL,
+        contact_email TEXT,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX conversations_updated_at ON conversations (updated_at);
+
+    -- Proof that erasures happened, for the privacy officer; no personal data.
+    CREATE TABLE erasures (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        "by" TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        conversations INTEGER NOT NULL
+    ) STRICT;
+    "#,
+];
+
+/// Times are stored in UTC with all nine fractional digits. That is still RFC 3339, and
+/// unlike the shortest form it sorts as text, so `ORDER BY created_at` and
+/// `updated_at < ?` compare instants correctly.
+const DB_TIME: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
+
+/// The largest conversation state saved, in bytes of JSON. The engine keeps a bounded
+/// history; a state beyond this is a bug, not a conversation.
+pub const MAX_CONVERSATION_STATE_BYTES: usize = 1024 * 1024;
+/// The longest conversation key, in characters.
+pub const MAX_CONVERSATION_KEY_CHARS: usize = 512;
+
+/// The columns of `requests` read into a [`RequestRow`], in its order.
+const REQUEST_COLUMNS: &str = "reference, created_at, updated_at, status, closed_reason, \
+    assignee, channel, requester_name, requester_email, requester_handle, organization, \
+    request_type, description, language, transcript, attachments";
+
+/// A [`RequestStore`] on a SQLite file.
+pub struct SqliteStore {
+    /// One connection, used by one operation at a time. SQLite serialises writers anyway,
+    /// and the Unit's volume (a few requests a day) does not need a pool.
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Database(error.to_string())
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if needed) the database at `path`, and brings its
+    /// schema up to date. Fails if the file was written by a newer guichet.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Database(format!("cannot create folder {}: {e}", parent.display()))
+            })?;
+        }
+        let is_new = !path.exists();
+        let mut conn = Connection::open(path)
+            .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+        if is_new {
+            restrict_permissions(path);
+        }
+        // Set first, so that switching to WAL and migrating wait for another process
+        // holding the file instead of failing at once.
+        conn.busy_timeout(Duration::from_millis(5000))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "SQLite refused WAL journaling");
+        }
+        // secure_delete overwrites erased rows with zeros, so an erasure does not leave the
+        // person's data in free pages of the file.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )?;
+        migrate(&mut conn)?;
+        tracing::debug!(path = %path.display(), "request database open");
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done change behind: every
+        // change runs in a transaction that rolls back when dropped during unwinding.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `work` in an IMMEDIATE transaction (the write lock is taken at the start, so
+    /// two writers never read the same "next number") and commits it if `work` succeeds.
+    fn write<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Changes one request in a transaction: loads it (or fails with NotFound), lets
+    /// `apply` update it and write its audit events, bumps `updated_at` if `apply` says it
+    /// changed something, and returns the request as stored.
+    fn change(
+        &self,
+        reference: &RequestRef,
+        now: OffsetDateTime,
+        apply: impl FnOnce(&Connection, &Request, &str) -> Result<bool, StoreError>,
+    ) -> Result<Request, StoreError> {
+        let at = db_time("time of the change", now)?;
+        self.write(|conn| {
+            let current = load_request(conn, reference)?.ok_or(StoreError::NotFound(*reference))?;
+            if apply(conn, &current, &at)? {
+                conn.execute(
+                    "UPDATE requests SET updated_at = ?1 WHERE reference = ?2",
+                    params![at, reference.to_string()],
+                )?;
+            }
+            load_request(conn, reference)?.ok_or(StoreError::NotFound(*reference))
+        })
+    }
+}
+
+/// Makes a new database file readable by its owner only: it holds personal data.
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        tracing::warn!(
+            path = %path.display(),
+            %error,
+            "cannot restrict the request database's permissions"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) {}
+
+/// Applies the migrations not yet recorded, each in its own transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    let known = MIGRATIONS.len() as i64;
+    let newest: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )?;
+    if newest > known {
+        return Err(StoreError::Database(format!(
+            "the request database has schema version {newest}, newer than this guichet \
+             knows ({known}); upgrade guichet"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= newest {
+            continue;
+        }
+        // Checked again inside the transaction, so two processes opening a fresh file at
+        // once cannot both apply the same migration.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let applied: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |row| row.get(0),
+        )?;
+        if applied {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(|e| {
+            StoreError::Database(format!("migration {version} of the request database: {e}"))
+        })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![
+                version,
+                db_time("migration time", OffsetDateTime::now_utc())?
+            ],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, "request database migrated");
+    }
+    Ok(())
+}
+
+/// Formats a time for the database (see [`DB_TIME`]).
+fn db_time(field: &'static str, at: OffsetDateTime) -> Result<String, StoreError> {
+    check_time(field, at)?;
+    at.to_offset(UtcOffset::UTC)
+        .format(DB_TIME)
+        .map_err(|e| StoreError::Invalid(format!("{field}: {e}")))
+}
+
+/// A value in the database that guichet could not have written.
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!(
+        "unreadable {what} in the request database: {detail}"
+    ))
+}
+
+fn read_time(what: &str, text: &str) -> Result<OffsetDateTime, StoreError> {
+    parse_rfc3339(text).map_err(|e| corrupt(what, format!("{text:?}: {e}")))
+}
+
+/// A `requests` row as text, before parsing: filtering on the text first avoids parsing
+/// the transcripts of rows a search leaves out.
+struct RequestRow {
+    reference: String,
+    created_at: String,
+    updated_at: String,
+    status: String,
+    closed_reason: Option<String>,
+    assignee: Option<String>,
+    channel: String,
+    requester_name: String,
+    requester_email: String,
+    requester_handle: Option<String>,
+    organization: String,
+    request_type: String,
+    description: String,
+    language: String,
+    transcript: String,
+    attachments: String,
+}
+
+impl RequestRow {
+    /// Reads a row selected with [`REQUEST_COLUMNS`].
+    fn read(row: &Row<'_>) -> rusqlite::Result<RequestRow> {
+        Ok(RequestRow {
+            reference: row.get(0)?,
+            created_at: row.get(1)?,
+            updated_at: row.get(2)?,
+            status: row.get(3)?,
+            closed_reason: row.get(4)?,
+            assignee: row.get(5)?,
+            channel: row.get(6)?,
+            requester_name: row.get(7)?,
+            requester_email: row.get(8)?,
+            requester_handle: row.get(9)?,
+            organization: row.get(10)?,
+            request_type: row.get(11)?,
+            description: row.get(12)?,
+            language: row.get(13)?,
+            transcript: row.get(14)?,
+            attachments: row.get(15)?,
+        })
+    }
+
+    /// Whether `needle` (already lowercased) occurs in the searchable fields.
+    fn contains(&self, needle: &str) -> bool {
+        [
+            &self.reference,
+            &self.requester_name,
+            &self.requester_email,
+            &self.organization,
+            &self.description,
+        ]
+        .iter()
+        .any(|field| field.to_lowercase().contains(needle))
+    }
+
+    fn into_request(self, staff_notes: Vec<StaffNote>) -> Result<Request, StoreError> {
+        let reference = RequestRef::parse(&self.reference).map_err(|e| corrupt("reference", e))?;
+        let what = |field: &str| format!("{field} of {reference}");
+        Ok(Request {
+            reference,
+            created_at: read_time(&what("created_at"), &self.created_at)?,
+            updated_at: read_time(&what("updated_at"), &self.updated_at)?,
+            status: RequestStatus::parse(&self.status).map_err(|e| corrupt(&what("status"), e))?,
+            closed_reason: self.closed_reason,
+            assignee: self.assignee,
+            channel: Channel::parse(&self.channel).map_err(|e| corrupt(&what("channel"), e))?,
+            requester_name: self.requester_name,
+            requester_email: Email::parse(&self.requester_email)
+                .map_err(|e| corrupt(&what("email"), e))?,
+            requester_handle: self.requester_handle,
+            organization: self.organization,
+            request_type: RequestType::parse(&self.request_type)
+                .map_err(|e| corrupt(&what("request type"), e))?,
+            description: self.description,
+            language: self
+                .language
+                .parse::<Language>()
+                .map_err(|e| corrupt(&what("language"), e))?,
+            transcript: serde_json::from_str(&self.transcript)
+                .map_err(|e| corrupt(&what("transcript"), e))?,
+            attachments: serde_json::from_str(&self.attachments)
+                .map_err(|e| corrupt(&what("attachments"), e))?,
+            staff_notes,
+        })
+    }
+}
+
+fn load_request(conn: &Connection, reference: &RequestRef) -> Result<Option<Request>, StoreError> {
+    let key = reference.to_string();
+    let row = conn
+        .query_row(
+            &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE reference = ?1"),
+            [&key],
+            RequestRow::read,
+        )
+        .optional()?;
+    match row {
+        Some(row) => Ok(Some(row.into_request(load_notes(conn, &key)?)?)),
+        None => Ok(None),
+    }
+}
+
+fn load_notes(conn: &Connection, reference: &str) -> Result<Vec<StaffNote>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        r#"SELECT at, "by", text FROM staff_notes WHERE reference = ?1 ORDER BY id"#,
+    )?;
+    let rows = stmt
+        .query_map([reference], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(at, by, text)| {
+            Ok(StaffNote {
+                at: read_time("staff note time", &at)?,
+                by,
+                text,
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)] // one argument per column; a struct would only rename them
+fn insert_event(
+    conn: &Connection,
+    reference: &RequestRef,
+    at: &str,
+    by: &str,
+    kind: AuditKind,
+    from: Option<&str>,
+    to: Option<&str>,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        r#"INSERT INTO audit_events (reference, at, "by", kind, from_value, to_value, note)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
+        params![reference.to_string(), at, by, kind.code(), from, to, note],
+    )?;
+    Ok(())
+}
+
+fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+impl RequestStore for SqliteStore {
+    fn load_conversation(&self, key: &str) -> Result<Option<StoredConversation>, StoreError> {
+        let row = self
+            .lock()
+            .query_row(
+                r#"SELECT channel, contact_email, state, created_at, updated_at
+                   FROM conversations WHERE "key" = ?1"#,
+                [key],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((channel, contact_email, state, created_at, updated_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredConversation {
+            key: key.to_string(),
+            channel: Channel::parse(&channel).map_err(|e| corrupt("conversation channel", e))?,
+            contact_email: contact_email
+                .map(|email| Email::parse(&email))
+                .transpose()
+                .map_err(|e| corrupt("conversation email", e))?,
+            state: serde_json::from_str(&state).map_err(|e| corrupt("conversation state", e))?,
+            created_at: read_time("conversation created_at", &created_at)?,
+            updated_at: read_time("conversation updated_at", &updated_at)?,
+        }))
+    }
+
+    fn save_conversation(&self, conversation: &StoredConversation) -> Result<(), StoreError> {
+        let key = one_line(
+            "conversation key",
+            &conversation.key,
+            MAX_CONVERSATION_KEY_CHARS,
+            true,
+        )?;
+        if key != conversation.key {
+            // Trimming would silently save under another key than the one loaded later.
+            return Err(StoreError::Invalid(
+                "conversation key must not start or end with spaces".into(),
+            ));
+        }
+        let state = to_json_text(&conversation.state)?;
+        if state.len() > MAX_CONVERSATION_STATE_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "conversation state is too large ({} bytes; at most {})",
+                state.len(),
+                MAX_CONVERSATION_STATE_BYTES
+            )));
+        }
+        let created_at = db_time("conversation created_at", conversation.created_at)?;
+        let updated_at = db_time("conversation updated_at", conversation.updated_at)?;
+        self.lock().execute(
+            r#"INSERT INTO conversations
+                   ("key", channel, contact_email, state, created_at, updated_at)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+               ON CONFLICT ("key") DO UPDATE SET
+                   channel = excluded.channel,
+                   contact_email = excluded.contact_email,
+                   state = excluded.state,
+                   updated_at = excluded.updated_at"#,
+            params![
+                key,
+                conversation.channel.code(),
+                conversation.contact_email.as_ref().map(Email::as_str),
+                state,
+                created_at,
+                updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_conversation(&self, key: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(r#"DELETE FROM conversations WHERE "key" = ?1"#, [key])?;
+        Ok(())
+    }
+
+    fn purge_conversations(&self, idle_since: OffsetDateTime) -> Result<usize, StoreError> {
+        let cutoff = db_time("purge cutoff", idle_since)?;
+        let purged = self
+            .lock()
+            .execute("DELETE FROM conversations WHERE updated_at < ?1", [cutoff])?;
+        if purged > 0 {
+            tracing::info!(purged, "idle conversations purged");
+        }
+        Ok(purged)
+    }
+
+    fn create_request(&self, new: NewRequest, now: OffsetDateTime) -> Result<Request, StoreError> {
+        let new = new.validated()?;
+        let at = db_time("creation time", now)?;
+        // The year as the caller sees it: pass a local time to number by the local year.
+        let year = now.year();
+        if !RequestRef::YEARS.contains(&year) {
+            return Err(StoreError::Invalid(format!(
+                "a request cannot be dated {year} (references cover the years 2000 to 9999)"
+            )));
+        }
+        let transcript = to_json_text(&new.transcript)?;
+        let attachments = to_json_text(&new.attachments)?;
+        let request = self.write(|conn| {
+            let highest: i64 = conn.query_row(
+                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM requests WHERE year = ?1), 0),
+                            COALESCE((SELECT last_seq FROM request_sequences WHERE year = ?1), 0))",
+                [year],
+                |row| row.get(0),
+            )?;
+            let reference = u32::try_from(highest + 1)
+                .ok()
+                .and_then(|seq| RequestRef::new(year, seq).ok())
+                .ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "no request number left for {year} (after {highest})"
+                    ))
+                })?;
+            conn.execute(
+                "INSERT INTO request_sequences (year, last_seq) VALUES (?1, ?2)
+                 ON CONFLICT (year) DO UPDATE SET last_seq = excluded.last_seq",
+                params![year, reference.seq()],
+            )?;
+            conn.execute(
+                &format!(
+                    "INSERT INTO requests (year, seq, {REQUEST_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17, ?18)"
+                ),
+                params![
+                    year,
+                    reference.seq(),
+                    reference.to_string(),
+                    at,
+                    at,
+                    RequestStatus::New.code(),
+                    Option::<String>::None,
+                    Option::<String>::None,
+                    new.channel.code(),
+                    new.requester_name,
+                    new.requester_email.as_str(),
+                    new.requester_handle,
+                    new.organization,
+                    new.request_type.code(),
+                    new.description,
+                    new.language.code(),
+                    transcript,
+                    attachments,
+                ],
+            )?;
+            insert_event(
+                conn,
+                &reference,
+                &at,
+                GUICHET_ACTOR,
+                AuditKind::Created,
+                None,
+                Some(RequestStatus::New.code()),
+                None,
+            )?;
+            load_request(conn, &reference)?.ok_or(StoreError::NotFound(reference))
+        })?;
+        tracing::info!(
+            reference = %request.reference,
+            channel = request.channel.code(),
+            request_type = request.request_type.code(),
+            "request logged"
+        );
+        Ok(request)
+    }
+
+    fn get_request(&self, reference: &RequestRef) -> Result<Option<Request>, StoreError> {
+        load_request(&self.lock(), reference)
+    }
+
+    fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
+        let mut sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE 1 = 1");
+        let mut values: Vec<&str> = Vec::new();
+        if let Some(status) = filter.status {
+            values.push(status.code());
+            sql.push_str(&format!(" AND status = ?{}", values.len()));
+        }
+        if let Some(request_type) = filter.request_type {
+            values.push(request_type.code());
+            sql.push_str(&format!(" AND request_type = ?{}", values.len()));
+        }
+        sql.push_str(" ORDER BY created_at DESC, year DESC, seq DESC");
+        // Case is folded in Rust, not by SQLite, whose NOCASE only knows ASCII: "émilie"
+        // must find "Émilie".
+        let needle = filter
+            .search
+            .as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        let assignee = filter
+            .assignee
+            .as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        let limit = filter.limit.unwrap_or(usize::MAX);
+        if needle.is_none() && assignee.is_none() && filter.limit.is_some() {
+            // SQLite's LIMIT is a signed 64-bit integer.
+            sql.push_str(&format!(" LIMIT {}", limit.min(i64::MAX as usize)));
+        }
+
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(values), RequestRow::read)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .filter(|row| needle.as_deref().is_none_or(|n| row.contains(n)))
+            .filter(|row| {
+                assignee.as_deref().is_none_or(|wanted| {
+                    row.assignee
+                        .as_deref()
+                        .is_some_and(|a| a.to_lowercase() == wanted)
+                })
+            })
+            .take(limit)
+            .map(|row| {
+                let notes = load_notes(&conn, &row.reference)?;
+                row.into_request(notes)
+            })
+            .collect()
+    }
+
+    fn set_status(
+        &self,
+        reference: &RequestRef,
+        status: RequestStatus,
+        note: Option<&str>,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError> {
+        let by = staff_name("by", by)?;
+        let note = note
+            .map(|n| multi_line("note", n, MAX_NOTE_CHARS, false))
+            .transpose()?
+            .filter(|n| !n.is_empty());
+        let request = self.change(reference, now, |conn, current, at| {
+            let from = current.status;
+            if !from.can_move_to(status) {
+                return Err(StoreError::InvalidTransition { from, to: status });
+            }
+            if from.needs_reason_to_move_to(status) && note.is_none() {
+                return Err(StoreError::ReasonRequired);
+            }
+            let closed_reason = (status == RequestStatus::Closed).then_some(note.as_deref());
+            conn.execute(
+                "UPDATE requests SET status = ?1, closed_reason = ?2 WHERE reference = ?3",
+                params![
+                    status.code(),
+                    closed_reason.flatten(),
+                    reference.to_string()
+                ],
+            )?;
+            let kind = if from == RequestStatus::Closed {
+                AuditKind::Reopened
+            } else {
+                AuditKind::Status
+            };
+            insert_event(
+                conn,
+                reference,
+                at,
+                &by,
+                kind,
+                Some(from.code()),
+                Some(status.code()),
+                note.as_deref(),
+            )?;
+            Ok(true)
+        })?;
+        tracing::info!(%reference, status = status.code(), "request status changed");
+        Ok(request)
+    }
+
+    fn assign(
+        &self,
+        reference: &RequestRef,
+        staff: &str,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError> {
+        let staff = staff_name("staff", staff)?;
+        let by = staff_name("by", by)?;
+        self.change(reference, now, |conn, current, at| {
+            if current.status == RequestStatus::Closed {
+                return Err(StoreError::InvalidTransition {
+                    from: RequestStatus::Closed,
+                    to: RequestStatus::Assigned,
+                });
+            }
+            let already = current.assignee.as_deref() == Some(staff.as_str());
+            let moves = matches!(current.status, RequestStatus::New | RequestStatus::Triaged);
+            if !already {
+                conn.execute(
+                    "UPDATE requests SET assignee = ?1 WHERE reference = ?2",
+                    params![staff, reference.to_string()],
+                )?;
+                insert_event(
+                    conn,
+                    reference,
+                    at,
+                    &by,
+                    AuditKind::Assigned,
+                    current.assignee.as_deref(),
+                    Some(&staff),
+                    None,
+                )?;
+            }
+            if moves {
+                conn.execute(
+                    "UPDATE requests SET status = ?1 WHERE reference = ?2",
+                    params![RequestStatus::Assigned.code(), reference.to_string()],
+                )?;
+                insert_event(
+                    conn,
+                    reference,
+                    at,
+                    &by,
+                    AuditKind::Status,
+                    Some(current.status.code()),
+                    Some(RequestStatus::Assigned.code()),
+                    None,
+                )?;
+            }
+            Ok(!already || moves)
+        })
+    }
+
+    fn add_note(
+        &self,
+        reference: &RequestRef,
+        note: &str,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError> {
+        let note = multi_line("note", note, MAX_NOTE_CHARS, true)?;
+        let by = staff_name("by", by)?;
+        self.change(reference, now, |conn, _, at| {
+            conn.execute(
+                r#"INSERT INTO staff_notes (reference, at, "by", text) VALUES (?1, ?2, ?3, ?4)"#,
+                params![reference.to_string(), at, by, note],
+            )?;
+            insert_event(
+                conn,
+                reference,
+                at,
+                &by,
+                AuditKind::Note,
+                None,
+                None,
+                Some(&note),
+            )?;
+            Ok(true)
+        })
+    }
+
+    fn append_transcript(
+        &self,
+        reference: &RequestRef,
+        entry: TranscriptEntry,
+        now: OffsetDateTime,
+    ) -> Result<Request, StoreError> {
+        let entry = entry.validated()?;
+        let speaker: Speaker = entry.from;
+        self.change(reference, now, |conn, current, at| {
+            if current.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
+                return Err(StoreError::Invalid(format!(
+                    "the transcript of {reference} is full ({MAX_TRANSCRIPT_ENTRIES} messages)"
+                )));
+            }
+            let mut transcript = current.transcript.clone();
+            transcript.push(entry);
+            conn.execute(
+                "UPDATE requests SET transcript = ?1 WHERE reference = ?2",
+                params![to_json_text(&transcript)?, reference.to_string()],
+            )?;
+            insert_event(
+                conn,
+                reference,
+                at,
+                GUICHET_ACTOR,
+                AuditKind::Transcript,
+                None,
+                Some(speaker.code()),
+                None,
+            )?;
+            Ok(true)
+        })
+    }
+
+    fn history(&self, reference: &RequestRef) -> Result<Vec<AuditEvent>, StoreError> {
+        let conn = self.lock();
+        let key = reference.to_string();
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM requests WHERE reference = ?1)",
+            [&key],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            return Err(StoreError::NotFound(*reference));
+        }
+        let mut stmt = conn.prepare_cached(
+            r#"SELECT at, "by", kind, from_value, to_value, note FROM audit_events
+               WHERE reference = ?1 ORDER BY id"#,
+        )?;
+        let rows = stmt
+            .query_map([&key], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(at, by, kind, from, to, note)| {
+                Ok(AuditEvent {
+                    at: read_time("audit event time", &at)?,
+                    by,
+                    kind: AuditKind::parse(&kind).map_err(|e| corrupt("audit kind", e))?,
+                    from,
+                    to,
+                    note,
+                })
+            })
+            .collect()
+    }
+
+    fn erase_person(
+        &self,
+        email: &Email,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Erasure, StoreError> {
+        let by = staff_name("by", by)?;
+        let at = db_time("erasure time", now)?;
+        let erasure = self.write(|conn| {
+            // Matched in Rust rather than with SQLite's NOCASE, which folds ASCII only: an
+            // erasure must not miss "Élise@…" because it was logged as "élise@…". The scan
+            // is cheap at the Unit's volume, and erasures are rare.
+            let mut references = Vec::new();
+            {
+                let mut stmt = conn.prepare("SELECT reference, requester_email FROM requests")?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let stored: String = row.get(1)?;
+                    if email.same_mailbox(&stored) {
+                        references.push(row.get::<_, String>(0)?);
+                    }
+                }
+            }
+            let mut keys = Vec::new();
+            {
+                let mut stmt = conn.prepare(
+                    r#"SELECT "key", contact_email FROM conversations
+                       WHERE contact_email IS NOT NULL"#,
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let stored: String = row.get(1)?;
+                    if email.same_mailbox(&stored) {
+                        keys.push(row.get::<_, String>(0)?);
+                    }
+                }
+            }
+            for reference in &references {
+                // Notes and events would go by cascade; deleting them by name does not
+                // depend on the foreign_keys pragma being on.
+                conn.execute("DELETE FROM staff_notes WHERE reference = ?1", [reference])?;
+                conn.execute("DELETE FROM audit_events WHERE reference = ?1", [reference])?;
+                conn.execute("DELETE FROM requests WHERE reference = ?1", [reference])?;
+            }
+            for key in &keys {
+                conn.execute(r#"DELETE FROM conversations WHERE "key" = ?1"#, [key])?;
+            }
+            let erasure = Erasure {
+                requests: references.len(),
+                conversations: keys.len(),
+            };
+            conn.execute(
+                r#"INSERT INTO erasures (at, "by", requests, conversations)
+                   VALUES (?1, ?2, ?3, ?4)"#,
+                params![
+                    at,
+                    by,
+                    i64::try_from(erasure.requests).unwrap_or(i64::MAX),
+                    i64::try_from(erasure.conversations).unwrap_or(i64::MAX)
+                ],
+            )?;
+            Ok(erasure)
+        })?;
+        // Copy the change into the main file and empty the WAL, which still holds the old
+        // pages with the person's data.
+        if let Err(error) = self.lock().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+            tracing::warn!(%error, "cannot checkpoint the request database after an erasure");
+        }
+        // Counts only: logging the address would defeat the erasure.
+        tracing::info!(
+            requests = erasure.requests,
+            conversations = erasure.conversations,
+            "person's data erased"
+        );
+        Ok(erasure)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use tempfile::TempDir;
+    use time::macros::datetime;
+
+    use super::*;
+
+    const T0: OffsetDateTime = datetime!(2026-03-01 14:00 UTC);
+
+    fn minutes(n: i64) -> OffsetDateTime {
+        T0 + time::Duration::minutes(n)
+    }
+
+    fn store() -> (TempDir, SqliteStore) {
+        let dir = TempDir::new().expect("a temporary folder");
+        let store = SqliteStore::open(&dir.path().join("requests.db")).expect("a fresh store");
+        (dir, store)
+    }
+
+    fn new_request(name: &str, email: &str) -> NewRequest {
+        NewRequest {
+            channel: Channel::Web,
+            requester_name: name.to_string(),
+            requester_email: Email::parse(email).unwrap(),
+            requester_handle: None,
+            organization: "Université de Montréal".into(),
+            request_type: RequestType::LetterOfSupport,
+            description: "Nous demandons une lettre d'appui.".into(),
+            language: Language::Fr,
+            transcript: vec![],
+            attachments: vec![],
+        }
+    }
+
+    fn create(store: &SqliteStore, name: &str, email: &str, at: OffsetDateTime) -> Request {
+        store.create_request(new_request(name, email), at).unwrap()
+    }
+
+    /// Every text value in every table, to prove what an erasure left behind.
+    fn all_text(path: &Path) -> String {
+        let conn = Connection::open(path).unwrap();
+        let mut text = String::new();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for table in tables {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let columns = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..columns {
+                    if let Ok(Some(value)) = row.get::<_, Option<String>>(i) {
+                        text.push_str(&value);
+                        text.push('\n');
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn migrations_run_once_and_reopening_a_file_keeps_its_data() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("nested/folder/requests.db");
+        let store = SqliteStore::open(&path).unwrap();
+        assert!(path.is_file(), "open creates the folder and the file");
+        let created = create(&store, "Jane Doe", "jane@umontreal.ca", T0);
+        drop(store);
+
+        let applied = |path: &Path| -> Vec<(i64, String)> {
+            Connection::open(path)
+                .unwrap()
+                .prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version")
+                .unwrap()
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let first = applied(&path);
+        assert_eq!(
+            first.len(),
+            MIGRATIONS.len(),
+            "each migration recorded once"
+        );
+
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(applied(&path), first, "reopening applies nothing again");
+        assert_eq!(
+            store.get_request(&created.reference).unwrap(),
+            Some(created)
+        );
+        let conn = store.lock();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let foreign_keys: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .unwrap();
+        assert!(foreign_keys);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, _store) = store();
+        let mode = std::fs::metadata(dir.path().join("requests.db"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_guichet_is_refused() {
+        let (dir, store) = store();
+        let path = store.path().to_path_buf();
+        drop(store);
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'x')",
+                [],
+            )
+            .unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Database(m) if m.contains("newer")),
+            "{err}"
+        );
+        drop(dir);
+    }
+
+    #[test]
+    fn a_created_request_reads_back_with_every_field() {
+        let (_dir, store) = store();
+        let transcript = vec![
+            TranscriptEntry {
+                at: datetime!(2026-03-01 13:58:01.123456789 UTC),
+                from: Speaker::Person,
+                text: "Bonjour, j'ai besoin d'une lettre d'appui.".into(),
+            },
+            TranscriptEntry {
+                at: datetime!(2026-03-01 13:58:02 UTC),
+                from: Speaker::Guichet,
+                text: "Quel est votre nom ?".into(),
+            },
+        ];
+        let new = NewRequest {
+            channel: Channel::Discord,
+            requester_name: "Émilie Côté".into(),
+            requester_email: Email::parse("Emilie.Cote@USherbrooke.ca").unwrap(),
+            requester_handle: Some("emilie#1234".into()),
+            organization: "CIUSSS de l'Estrie-CHUS".into(),
+            request_type: RequestType::GrantApplication,
+            description: "Demande FRQS\nDeuxième ligne".into(),
+            language: Language::Fr,
+            transcript: transcript.clone(),
+            attachments: vec!["protocole.pdf".into(), "budget.xlsx".into()],
+        };
+        let now = datetime!(2026-03-01 09:00:00.5 -5);
+        let created = store.create_request(new.clone(), now).unwrap();
+        assert_eq!(created.reference.to_string(), "SSA-2026-00001");
+        assert_eq!(created.created_at, now);
+        assert_eq!(created.updated_at, now);
+        assert_eq!(
+            created.created_at.offset(),
+            UtcOffset::UTC,
+            "times come back in UTC"
+        );
+        assert_eq!(created.status, RequestStatus::New);
+        assert_eq!(created.closed_reason, None);
+        assert_eq!(created.assignee, None);
+        assert_eq!(created.channel, Channel::Discord);
+        assert_eq!(created.requester_name, "Émilie Côté");
+        assert_eq!(
+            created.requester_email.as_str(),
+            "Emilie.Cote@usherbrooke.ca"
+        );
+        assert_eq!(created.requester_handle.as_deref(), Some("emilie#1234"));
+        assert_eq!(created.organization, "CIUSSS de l'Estrie-CHUS");
+        assert_eq!(created.request_type, RequestType::GrantApplication);
+        assert_eq!(created.description, "Demande FRQS\nDeuxième ligne");
+        assert_eq!(created.language, Language::Fr);
+        assert_eq!(created.transcript, transcript, "nanoseconds survive");
+        assert_eq!(created.attachments, ["protocole.pdf", "budget.xlsx"]);
+        assert!(created.staff_notes.is_empty());
+
+        let read = store.get_request(&created.reference).unwrap();
+        assert_eq!(read.as_ref(), Some(&created));
+        let history = store.history(&created.reference).unwrap();
+        assert_eq!(
+            history,
+            [AuditEvent {
+                at: now,
+                by: GUICHET_ACTOR.into(),
+                kind: AuditKind::Created,
+                from: None,
+                to: Some("new".into()),
+                note: None,
+            }]
+        );
+        assert_eq!(
+            store
+                .get_request(&RequestRef::new(2026, 2).unwrap())
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn references_are_numbered_per_year_and_restart_at_one_in_a_new_year() {
+        let (_dir, store) = store();
+        let refs: Vec<String> = (0..3)
+            .map(|i| {
+                create(&store, "A", "a@x.ca", minutes(i))
+                    .reference
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(refs, ["SSA-2026-00001", "SSA-2026-00002", "SSA-2026-00003"]);
+        let next_year = create(&store, "B", "b@x.ca", datetime!(2027-01-01 00:00:01 UTC));
+        assert_eq!(next_year.reference.to_string(), "SSA-2027-00001");
+        let late = create(&store, "C", "c@x.ca", datetime!(2026-12-31 23:59 UTC));
+        assert_eq!(late.reference.to_string(), "SSA-2026-00004");
+    }
+
+    #[test]
+    fn a_reference_number_is_never_reused_after_an_erasure() {
+        let (_dir, store) = store();
+        create(&store, "A", "a@x.ca", minutes(0));
+        let erased = create(&store, "B", "b@x.ca", minutes(1));
+        assert_eq!(erased.reference.to_string(), "SSA-2026-00002");
+        store
+            .erase_person(
+                &Email::parse("b@x.ca").unwrap(),
+                "privacy officer",
+                minutes(2),
+            )
+            .unwrap();
+        let next = create(&store, "C", "c@x.ca", minutes(3));
+        assert_eq!(next.reference.to_string(), "SSA-2026-00003");
+    }
+
+    #[test]
+    fn concurrent_creators_on_one_store_never_share_a_reference() {
+        let (_dir, store) = store();
+        let store = Arc::new(store);
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    (0..25)
+                        .map(|i| {
+                            let name = format!("Thread {t} request {i}");
+                            create(&store, &name, "t@x.ca", minutes(i)).reference
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let refs: Vec<RequestRef> = threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a creator thread"))
+            .collect();
+        let distinct: BTreeSet<RequestRef> = refs.iter().copied().collect();
+        assert_eq!(distinct.len(), 200, "200 distinct references");
+        let seqs: BTreeSet<u32> = distinct.iter().map(RequestRef::seq).collect();
+        assert_eq!(seqs, (1..=200).collect(), "numbers 1 to 200, no gap");
+        assert_eq!(
+            store
+                .list_requests(&RequestFilter::default())
+                .unwrap()
+                .len(),
+            200
+        );
+    }
+
+    #[test]
+    fn concurrent_creators_on_separate_connections_never_share_a_reference() {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("requests.db");
+        SqliteStore::open(&path).unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    // Each thread is a separate process as far as SQLite is concerned.
+                    let store = SqliteStore::open(&path).unwrap();
+                    (0..25)
+                        .map(|i| create(&store, "P", "p@x.ca", minutes(i)).reference)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let distinct: BTreeSet<RequestRef> = threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a creator thread"))
+            .collect();
+        assert_eq!(distinct.len(), 100);
+        assert_eq!(distinct.iter().map(RequestRef::seq).max(), Some(100));
+    }
+
+    #[test]
+    fn a_request_moves_forward_and_never_backwards_or_in_place() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        let moved = store
+            .set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(1))
+            .unwrap();
+        assert_eq!(moved.status, RequestStatus::Triaged);
+        assert_eq!(moved.updated_at, minutes(1));
+        assert_eq!(
+            store.set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
+            Err(StoreError::InvalidTransition {
+                from: RequestStatus::Triaged,
+                to: RequestStatus::Triaged
+            })
+        );
+        assert_eq!(
+            store.set_status(&r, RequestStatus::New, Some("oops"), "Marie", minutes(2)),
+            Err(StoreError::InvalidTransition {
+                from: RequestStatus::Triaged,
+                to: RequestStatus::New
+            })
+        );
+        let skipped = store
+            .set_status(&r, RequestStatus::InProgress, None, "Marie", minutes(3))
+            .unwrap();
+        assert_eq!(skipped.status, RequestStatus::InProgress);
+        assert_eq!(
+            store.set_status(&r, RequestStatus::Assigned, None, "Marie", minutes(4)),
+            Err(StoreError::InvalidTransition {
+                from: RequestStatus::InProgress,
+                to: RequestStatus::Assigned
+            })
+        );
+        let unchanged = store.get_request(&r).unwrap().unwrap();
+        assert_eq!(unchanged.status, RequestStatus::InProgress);
+        assert_eq!(
+            unchanged.updated_at,
+            minutes(3),
+            "a refused move changes nothing"
+        );
+        assert_eq!(store.history(&r).unwrap().len(), 3, "created + two moves");
+    }
+
+    #[test]
+    fn closing_needs_a_reason_which_is_kept() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        for note in [None, Some(""), Some("   \n ")] {
+            assert_eq!(
+                store.set_status(&r, RequestStatus::Closed, note, "Marie", minutes(1)),
+                Err(StoreError::ReasonRequired),
+                "{note:?}"
+            );
+        }
+        assert_eq!(
+            store.get_request(&r).unwrap().unwrap().status,
+            RequestStatus::New
+        );
+        let closed = store
+            .set_status(
+                &r,
+                RequestStatus::Closed,
+                Some(" Hors mandat "),
+                "Marie",
+                minutes(2),
+            )
+            .unwrap();
+        assert_eq!(closed.status, RequestStatus::Closed);
+        assert_eq!(closed.closed_reason.as_deref(), Some("Hors mandat"));
+        assert_eq!(
+            store.set_status(
+                &r,
+                RequestStatus::Closed,
+                Some("again"),
+                "Marie",
+                minutes(3)
+            ),
+            Err(StoreError::InvalidTransition {
+                from: RequestStatus::Closed,
+                to: RequestStatus::Closed
+            })
+        );
+    }
+
+    #[test]
+    fn a_closed_request_only_reopens_to_new_or_triaged_with_a_reason() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        store
+            .set_status(
+                &r,
+                RequestStatus::Closed,
+                Some("doublon"),
+                "Marie",
+                minutes(1),
+            )
+            .unwrap();
+        for refused in [RequestStatus::Assigned, RequestStatus::InProgress] {
+            assert_eq!(
+                store.set_status(&r, refused, Some("why not"), "Marie", minutes(2)),
+                Err(StoreError::InvalidTransition {
+                    from: RequestStatus::Closed,
+                    to: refused
+                })
+            );
+        }
+        assert_eq!(
+            store.set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
+            Err(StoreError::ReasonRequired)
+        );
+        let reopened = store
+            .set_status(
+                &r,
+                RequestStatus::Triaged,
+                Some("pas un doublon"),
+                "Luc",
+                minutes(3),
+            )
+            .unwrap();
+        assert_eq!(reopened.status, RequestStatus::Triaged);
+        assert_eq!(reopened.closed_reason, None, "reopening clears the reason");
+        let last = store.history(&r).unwrap().pop().unwrap();
+        assert_eq!(last.kind, AuditKind::Reopened);
+        assert_eq!(last.by, "Luc");
+        assert_eq!(last.from.as_deref(), Some("closed"));
+        assert_eq!(last.to.as_deref(), Some("triaged"));
+        assert_eq!(last.note.as_deref(), Some("pas un doublon"));
+
+        let r2 = create(&store, "B", "b@x.ca", T0).reference;
+        store
+            .set_status(&r2, RequestStatus::Closed, Some("x"), "Marie", minutes(1))
+            .unwrap();
+        let back_to_new = store
+            .set_status(&r2, RequestStatus::New, Some("erreur"), "Marie", minutes(2))
+            .unwrap();
+        assert_eq!(back_to_new.status, RequestStatus::New);
+    }
+
+    #[test]
+    fn a_change_needs_a_named_staff_member() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        assert!(matches!(
+            store.set_status(&r, RequestStatus::Triaged, None, "  ", minutes(1)),
+            Err(StoreError::Invalid(m)) if m.contains("by")
+        ));
+        assert!(matches!(
+            store.assign(&r, "", "Marie", minutes(1)),
+            Err(StoreError::Invalid(m)) if m.contains("staff")
+        ));
+        assert!(matches!(
+            store.add_note(&r, "note", "", minutes(1)),
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            store.assign(&r, "Marie\nTremblay", "Luc", minutes(1)),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn assigning_a_new_or_triaged_request_moves_it_to_assigned() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        let assigned = store
+            .assign(&r, "Marie Tremblay", "Luc", minutes(1))
+            .unwrap();
+        assert_eq!(assigned.assignee.as_deref(), Some("Marie Tremblay"));
+        assert_eq!(assigned.status, RequestStatus::Assigned);
+        assert_eq!(assigned.updated_at, minutes(1));
+        let history = store.history(&r).unwrap();
+        let kinds: Vec<AuditKind> = history.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [AuditKind::Created, AuditKind::Assigned, AuditKind::Status]
+        );
+        assert_eq!(history[1].to.as_deref(), Some("Marie Tremblay"));
+        assert_eq!(history[1].from, None);
+        assert_eq!(history[2].from.as_deref(), Some("new"));
+        assert_eq!(history[2].to.as_deref(), Some("assigned"));
+
+        let triaged = create(&store, "B", "b@x.ca", T0).reference;
+        store
+            .set_status(&triaged, RequestStatus::Triaged, None, "Luc", minutes(1))
+            .unwrap();
+        assert_eq!(
+            store
+                .assign(&triaged, "Luc", "Luc", minutes(2))
+                .unwrap()
+                .status,
+            RequestStatus::Assigned
+        );
+    }
+
+    #[test]
+    fn reassigning_a_request_in_progress_keeps_its_status() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        store.assign(&r, "Marie", "Luc", minutes(1)).unwrap();
+        store
+            .set_status(&r, RequestStatus::InProgress, None, "Marie", minutes(2))
+            .unwrap();
+        let reassigned = store.assign(&r, "Paul", "Luc", minutes(3)).unwrap();
+        assert_eq!(reassigned.status, RequestStatus::InProgress);
+        assert_eq!(reassigned.assignee.as_deref(), Some("Paul"));
+        let last = store.history(&r).unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind, last.from.as_deref(), last.to.as_deref()),
+            (AuditKind::Assigned, Some("Marie"), Some("Paul"))
+        );
+
+        let again = store.assign(&r, "Paul", "Luc", minutes(4)).unwrap();
+        assert_eq!(
+            again.updated_at,
+            minutes(3),
+            "assigning the same person is no change"
+        );
+        assert_eq!(store.history(&r).unwrap().len(), 5);
+    }
+
+    #[test]
+    fn a_closed_request_cannot_be_assigned() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        store
+            .set_status(&r, RequestStatus::Closed, Some("done"), "Marie", minutes(1))
+            .unwrap();
+        assert_eq!(
+            store.assign(&r, "Paul", "Luc", minutes(2)),
+            Err(StoreError::InvalidTransition {
+                from: RequestStatus::Closed,
+                to: RequestStatus::Assigned
+            })
+        );
+    }
+
+    #[test]
+    fn staff_notes_are_kept_in_order_with_author_and_time() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        store
+            .add_note(&r, "Appelée le 2 mars", "Marie", minutes(1))
+            .unwrap();
+        let request = store
+            .add_note(&r, "  Attend son CV\nà relancer ", "Luc", minutes(2))
+            .unwrap();
+        assert_eq!(
+            request.staff_notes,
+            [
+                StaffNote {
+                    at: minutes(1),
+                    by: "Marie".into(),
+                    text: "Appelée le 2 mars".into()
+                },
+                StaffNote {
+                    at: minutes(2),
+                    by: "Luc".into(),
+                    text: "Attend son CV\nà relancer".into()
+                },
+            ]
+        );
+        assert_eq!(request.updated_at, minutes(2));
+        assert!(matches!(
+            store.add_note(&r, " \n ", "Luc", minutes(3)),
+            Err(StoreError::Invalid(m)) if m.contains("note")
+        ));
+        let last = store.history(&r).unwrap().pop().unwrap();
+        assert_eq!(last.kind, AuditKind::Note);
+        assert_eq!(last.note.as_deref(), Some("Attend son CV\nà relancer"));
+    }
+
+    #[test]
+    fn messages_are_appended_to_the_transcript() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        let entry = TranscriptEntry {
+            at: minutes(5),
+            from: Speaker::Person,
+            text: "Voici mon CV".into(),
+        };
+        let request = store
+            .append_transcript(&r, entry.clone(), minutes(6))
+            .unwrap();
+        assert_eq!(request.transcript, [entry]);
+        assert_eq!(request.updated_at, minutes(6));
+        let last = store.history(&r).unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind, last.to.as_deref(), last.at),
+            (AuditKind::Transcript, Some("person"), minutes(6))
+        );
+        let too_long = TranscriptEntry {
+            at: minutes(7),
+            from: Speaker::Person,
+            text: "x".repeat(crate::requests::model::MAX_TRANSCRIPT_TEXT_CHARS + 1),
+        };
+        assert!(matches!(
+            store.append_transcript(&r, too_long, minutes(7)),
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn changes_to_an_unknown_request_report_it_as_not_found() {
+        let (_dir, store) = store();
+        let missing = RequestRef::new(2026, 42).unwrap();
+        let not_found = Err(StoreError::NotFound(missing));
+        assert_eq!(
+            store.set_status(&missing, RequestStatus::Triaged, None, "M", T0),
+            not_found
+        );
+        assert_eq!(store.assign(&missing, "M", "M", T0), not_found);
+        assert_eq!(store.add_note(&missing, "n", "M", T0), not_found);
+        let entry = TranscriptEntry {
+            at: T0,
+            from: Speaker::Staff,
+            text: "t".into(),
+        };
+        assert_eq!(store.append_transcript(&missing, entry, T0), not_found);
+        assert_eq!(store.history(&missing), Err(StoreError::NotFound(missing)));
+        assert_eq!(
+            StoreError::NotFound(missing).to_string(),
+            "no request SSA-2026-00042"
+        );
+    }
+
+    #[test]
+    fn history_records_who_when_from_to_and_why_in_order() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        store
+            .set_status(&r, RequestStatus::Triaged, Some("lu"), "Marie", minutes(1))
+            .unwrap();
+        store.assign(&r, "Paul", "Marie", minutes(2)).unwrap();
+        store.add_note(&r, "rappeler", "Paul", minutes(3)).unwrap();
+        store
+            .set_status(
+                &r,
+                RequestStatus::Closed,
+                Some("lettre envoyée"),
+                "Paul",
+                minutes(4),
+            )
+            .unwrap();
+        let history = store.history(&r).unwrap();
+        let seen: Vec<_> = history
+            .iter()
+            .map(|e| {
+                (
+                    e.at,
+                    e.by.as_str(),
+                    e.kind,
+                    e.from.as_deref(),
+                    e.to.as_deref(),
+                    e.note.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (T0, "guichet", AuditKind::Created, None, Some("new"), None),
+                (
+                    minutes(1),
+                    "Marie",
+                    AuditKind::Status,
+                    Some("new"),
+                    Some("triaged"),
+                    Some("lu")
+                ),
+                (
+                    minutes(2),
+                    "Marie",
+                    AuditKind::Assigned,
+                    None,
+                    Some("Paul"),
+                    None
+                ),
+                (
+                    minutes(2),
+                    "Marie",
+                    AuditKind::Status,
+                    Some("triaged"),
+                    Some("assigned"),
+                    None
+                ),
+                (
+                    minutes(3),
+                    "Paul",
+                    AuditKind::Note,
+                    None,
+                    None,
+                    Some("rappeler")
+                ),
+                (
+                    minutes(4),
+                    "Paul",
+                    AuditKind::Status,
+                    Some("assigned"),
+                    Some("closed"),
+                    Some("lettre envoyée")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_newest_first_and_filters_by_status_assignee_type_and_text() {
+        let (_dir, store) = store();
+        let a = create(&store, "Émilie Côté", "emilie@usherbrooke.ca", minutes(0)).reference;
+        let mut training = new_request("John Smith", "john@mcgill.ca");
+        training.request_type = RequestType::Training;
+        training.organization = "McGill University".into();
+        training.description = "Workshop on PATIENT partnership".into();
+        let b = store
+            .create_request(training, minutes(1))
+            .unwrap()
+            .reference;
+        let c = create(&store, "Luc Roy", "luc@ulaval.ca", minutes(2)).reference;
+        store
+            .assign(&a, "Marie Tremblay", "Luc", minutes(3))
+            .unwrap();
+        store
+            .set_status(
+                &c,
+                RequestStatus::Closed,
+                Some("hors mandat"),
+                "Luc",
+                minutes(3),
+            )
+            .unwrap();
+
+        let refs = |filter: RequestFilter| -> Vec<RequestRef> {
+            store
+                .list_requests(&filter)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.reference)
+                .collect()
+        };
+        assert_eq!(refs(RequestFilter::default()), [c, b, a], "newest first");
+        assert_eq!(
+            refs(RequestFilter {
+                status: Some(RequestStatus::Closed),
+                ..Default::default()
+            }),
+            [c]
+        );
+        assert_eq!(
+            refs(RequestFilter {
+                assignee: Some("marie TREMBLAY".into()),
+                ..Default::default()
+            }),
+            [a]
+        );
+        assert_eq!(
+            refs(RequestFilter {
+                request_type: Some(RequestType::Training),
+                ..Default::default()
+            }),
+            [b]
+        );
+        for (search, expected) in [
+            ("émilie", vec![a]),
+            ("ÉMILIE CÔTÉ", vec![a]),
+            ("patient", vec![b]),
+            ("mcgill", vec![b]),
+            ("@ulaval.ca", vec![c]),
+            ("ssa-2026-00002", vec![b]),
+            ("lettre d'appui", vec![c, a]),
+            ("nobody", vec![]),
+        ] {
+            assert_eq!(
+                refs(RequestFilter {
+                    search: Some(search.into()),
+                    ..Default::default()
+                }),
+                expected,
+                "search {search:?}"
+            );
+        }
+        assert_eq!(
+            refs(RequestFilter {
+                limit: Some(2),
+                ..Default::default()
+            }),
+            [c, b]
+        );
+        assert_eq!(
+            refs(RequestFilter {
+                search: Some("lettre".into()),
+                limit: Some(1),
+                ..Default::default()
+            }),
+            [c]
+        );
+        assert_eq!(
+            refs(RequestFilter {
+                status: Some(RequestStatus::Assigned),
+                request_type: Some(RequestType::Training),
+                ..Default::default()
+            }),
+            []
+        );
+        let listed = store.list_requests(&RequestFilter::default()).unwrap();
+        assert_eq!(listed[2].assignee.as_deref(), Some("Marie Tremblay"));
+    }
+
+    #[test]
+    fn newest_first_compares_instants_not_text() {
+        let (_dir, store) = store();
+        // "…00Z" sorts after "…00.5Z" as plain RFC 3339 text, though it is earlier.
+        let earlier = create(&store, "A", "a@x.ca", datetime!(2026-03-01 14:00:00 UTC)).reference;
+        let later = create(&store, "B", "b@x.ca", datetime!(2026-03-01 14:00:00.5 UTC)).reference;
+        let listed: Vec<RequestRef> = store
+            .list_requests(&RequestFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.reference)
+            .collect();
+        assert_eq!(listed, [later, earlier]);
+    }
+
+    fn conversation(key: &str, email: Option<&str>, at: OffsetDateTime) -> StoredConversation {
+        StoredConversation {
+            key: key.into(),
+            channel: Channel::Email,
+            contact_email: email.map(|e| Email::parse(e).unwrap()),
+            state: serde_json::json!({"step": "ask_name", "lang": "fr"}),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn conversations_are_saved_loaded_replaced_and_deleted() {
+        let (_dir, store) = store();
+        assert_eq!(store.load_conversation("web:1").unwrap(), None);
+        let first = conversation("web:1", None, T0);
+        store.save_conversation(&first).unwrap();
+        assert_eq!(
+            store.load_conversation("web:1").unwrap(),
+            Some(first.clone())
+        );
+
+        let second = StoredConversation {
+            contact_email: Some(Email::parse("jane@x.ca").unwrap()),
+            state: serde_json::json!({"step": "ask_type", "name": "Jane"}),
+            created_at: minutes(9),
+            updated_at: minutes(5),
+            ..first.clone()
+        };
+        store.save_conversation(&second).unwrap();
+        let loaded = store.load_conversation("web:1").unwrap().unwrap();
+        assert_eq!(loaded.state, second.state, "the state is replaced");
+        assert_eq!(loaded.contact_email, second.contact_email);
+        assert_eq!(loaded.updated_at, minutes(5));
+        assert_eq!(
+            loaded.created_at, T0,
+            "the first save's creation time is kept"
+        );
+
+        store.delete_conversation("web:1").unwrap();
+        assert_eq!(store.load_conversation("web:1").unwrap(), None);
+        store.delete_conversation("web:1").unwrap();
+    }
+
+    #[test]
+    fn a_conversation_key_must_be_plain_and_its_state_bounded() {
+        let (_dir, store) = store();
+        for key in ["", " web:1", "web\n1"] {
+            assert!(
+                matches!(
+                    store.save_conversation(&conversation(key, None, T0)),
+                    Err(StoreError::Invalid(_))
+                ),
+                "{key:?}"
+            );
+        }
+        let mut huge = conversation("web:2", None, T0);
+        huge.state = serde_json::json!({ "text": "x".repeat(MAX_CONVERSATION_STATE_BYTES) });
+        assert!(matches!(
+            store.save_conversation(&huge),
+            Err(StoreError::Invalid(m)) if m.contains("too large")
+        ));
+    }
+
+    #[test]
+    fn purging_deletes_only_conversations_idle_since_before_the_cutoff() {
+        let (_dir, store) = store();
+        store
+            .save_conversation(&conversation("old", None, minutes(0)))
+            .unwrap();
+        store
+            .save_conversation(&conversation("edge", None, minutes(10)))
+            .unwrap();
+        store
+            .save_conversation(&conversation("fresh", None, minutes(20)))
+            .unwrap();
+        let mut revived = conversation("revived", None, minutes(0));
+        store.save_conversation(&revived).unwrap();
+        revived.updated_at = minutes(30);
+        store.save_conversation(&revived).unwrap();
+
+        assert_eq!(store.purge_conversations(minutes(10)).unwrap(), 1);
+        assert_eq!(store.load_conversation("old").unwrap(), None);
+        for kept in ["edge", "fresh", "revived"] {
+            assert!(
+                store.load_conversation(kept).unwrap().is_some(),
+                "{kept} kept"
+            );
+        }
+        assert_eq!(store.purge_conversations(minutes(10)).unwrap(), 0);
+        assert_eq!(store.purge_conversations(minutes(60)).unwrap(), 3);
+    }
+
+    #[test]
+    fn erasing_a_person_removes_their_requests_and_conversations_only() {
+        let (dir, store) = store();
+        let gone = "Jane.Doe@umontreal.ca";
+        let a1 = create(&store, "Jane Secretname", gone, minutes(0)).reference;
+        let a2 = create(
+            &store,
+            "Jane Secretname",
+            "jane.doe@UMONTREAL.CA",
+            minutes(1),
+        )
+        .reference;
+        store
+            .add_note(&a1, "Jane Secretname rappelle", "Marie", minutes(2))
+            .unwrap();
+        store.assign(&a2, "Marie", "Luc", minutes(2)).unwrap();
+        let kept = create(&store, "John Smith", "john@mcgill.ca", minutes(3)).reference;
+        store.add_note(&kept, "suivi", "Marie", minutes(4)).unwrap();
+        store
+            .save_conversation(&conversation("email:1", Some("JANE.DOE@umontreal.ca"), T0))
+            .unwrap();
+        store
+            .save_conversation(&conversation("web:2", None, T0))
+            .unwrap();
+        store
+            .save_conversation(&conversation("web:3", Some("john@mcgill.ca"), T0))
+            .unwrap();
+
+        let erasure = store
+            .erase_person(
+                &Email::parse("jane.doe@umontreal.ca").unwrap(),
+                "Privacy Officer",
+                minutes(5),
+            )
+            .unwrap();
+        assert_eq!(
+            erasure,
+            Erasure {
+                requests: 2,
+                conversations: 1
+            }
+        );
+        assert_eq!(store.get_request(&a1).unwrap(), None);
+        assert_eq!(store.get_request(&a2).unwrap(), None);
+        assert_eq!(store.history(&a1), Err(StoreError::NotFound(a1)));
+        assert_eq!(store.load_conversation("email:1").unwrap(), None);
+        assert!(store.load_conversation("web:2").unwrap().is_some());
+        assert!(store.load_conversation("web:3").unwrap().is_some());
+        let survivor = store
+            .get_request(&kept)
+            .unwrap()
+            .expect("John's request is kept");
+        assert_eq!(survivor.staff_notes.len(), 1);
+        assert_eq!(store.history(&kept).unwrap().len(), 2);
+
+        let path = dir.path().join("requests.db");
+        drop(store);
+        let remaining = all_text(&path).to_lowercase();
+        assert!(!remaining.contains("jane"), "no trace of Jane in any table");
+        assert!(!remaining.contains("secretname"));
+        assert!(remaining.contains("john@mcgill.ca"));
+        let conn = Connection::open(&path).unwrap();
+        let logged: (String, String, i64, i64) = conn
+            .query_row(
+                r#"SELECT at, "by", requests, conversations FROM erasures"#,
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            logged,
+            (
+                "2026-03-01T14:05:00.000000000Z".to_string(),
+                "Privacy Officer".to_string(),
+                2,
+                1
+            )
+        );
+    }
+
+    #[test]
+    fn an_erased_person_leaves_no_bytes_in_the_database_files() {
+        let (dir, store) = store();
+        // Every byte of every file in the folder (the database, its WAL and shared memory).
+        let files_contain = |needle: &str| {
+            std::fs::read_dir(dir.path()).unwrap().any(|entry| {
+                let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+                bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+            })
+        };
+        create(&store, "Zéphyrine Quasimodo", "zephyrine@x.ca", T0);
+        create(&store, "John Smith", "john@x.ca", T0);
+        assert!(
+            files_contain("Quasimodo"),
+            "the scan finds data that is there"
+        );
+        store
+            .erase_person(
+                &Email::parse("zephyrine@x.ca").unwrap(),
+                "Privacy Officer",
+                minutes(1),
+            )
+            .unwrap();
+        assert!(
+            !files_contain("Quasimodo"),
+            "the name is gone from every file"
+        );
+        assert!(
+            !files_contain("zephyrine@x.ca"),
+            "the address is gone from every file"
+        );
+        assert!(files_contain("John Smith"));
+    }
+
+    #[test]
+    fn hostile_text_is_stored_verbatim_and_oversized_text_is_refused() {
+        let (_dir, store) = store();
+        let mut hostile = new_request("Robert'); DROP TABLE requests;-- <b>", "bobby@x.ca");
+        hostile.description =
+            "<script>alert('x')</script>\n\"quoted\" 'single' \\ backslash\r\nemoji 🎉👩🏽‍🔬 \u{202E}"
+                .into();
+        hostile.organization = "=HYPERLINK(\"http://evil\")".into();
+        hostile.attachments = vec!["../../etc/passwd".into()];
+        let created = store.create_request(hostile.clone(), T0).unwrap();
+        let read = store.get_request(&created.reference).unwrap().unwrap();
+        assert_eq!(read.requester_name, hostile.requester_name);
+        assert_eq!(read.description, hostile.description.trim());
+        assert_eq!(read.organization, hostile.organization);
+        assert_eq!(read.attachments, hostile.attachments);
+        assert_eq!(
+            store
+                .list_requests(&RequestFilter::default())
+                .unwrap()
+                .len(),
+            1,
+            "the requests table is still there"
+        );
+
+        let mut huge = new_request("Jane", "jane@x.ca");
+        huge.description = "x".repeat(1_000_000);
+        let err = store.create_request(huge, T0).unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::Invalid(
+                "description is too long (1000000 characters; at most 20000)".into()
+            )
+        );
+        assert!(err.is_client_error());
+        assert_eq!(
+            store
+                .list_requests(&RequestFilter::default())
+                .unwrap()
+                .len(),
+            1,
+            "nothing was stored"
+        );
+        let next = create(&store, "Jane", "jane@x.ca", T0);
+        assert_eq!(next.reference.seq(), 2, "a refused request uses no number");
+    }
+
+    #[test]
+    fn a_request_dated_outside_the_reference_years_is_refused() {
+        let (_dir, store) = store();
+        let err = store
+            .create_request(new_request("A", "a@x.ca"), datetime!(1999-12-31 23:00 UTC))
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid(ref m) if m.contains("1999")),
+            "{err}"
+        );
+    }
+}

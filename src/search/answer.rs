@@ -1,0 +1,302 @@
+//! What a search returns: an [`Answer`] with up to a few [`Hit`]s, each carrying an
+//! [`Excerpt`] whose matched words are marked so every channel can highlight them its way.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::analysis::Token;
+use crate::knowledge::Kind;
+use crate::language::Language;
+use crate::messages::Msg;
+
+/// Excerpts longer than this are cut around the first matched word.
+const EXCERPT_CHARS: usize = 360;
+
+/// The result of asking the knowledge base.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Whether the knowledge base answered (false: the honest fallback).
+    pub answered: bool,
+    /// The language the reply is written in.
+    pub lang: Language,
+    /// Best first; empty when not answered.
+    pub hits: Vec<Hit>,
+}
+
+/// One matching passage.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub doc_id: String,
+    pub title: String,
+    pub section: Option<String>,
+    pub url: Option<String>,
+    pub excerpt: Excerpt,
+    /// The language of the passage (not always the asker's).
+    pub lang: Language,
+    pub kind: Kind,
+    pub score: f32,
+    /// Share of the question the passage covers, from 0 to 1.
+    pub coverage: f32,
+}
+
+/// A short text with the matched words marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt(pub Vec<Segment>);
+
+/// A run of excerpt text, highlighted or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub highlighted: bool,
+}
+
+impl Answer {
+    /// The honest "I don't know" in `lang`.
+    pub fn fallback(lang: Language) -> Answer {
+        Answer {
+            answered: false,
+            lang,
+            hits: Vec::new(),
+        }
+    }
+
+    /// The stable JSON shape other scripts depend on:
+    /// `{"answered", "lang", "hits": [{"title", "url", "excerpt", "lang", "kind", "score"}]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "answered": self.answered,
+            "lang": self.lang.code(),
+            "hits": self.hits.iter().map(Hit::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The answer as plain text for a person, with matched words wrapped in `open`/`close`
+    /// (e.g. ANSI bold in a terminal, `**` in Markdown, nothing for plain text).
+    pub fn render_text(&self, open: &str, close: &str) -> String {
+        let lang = self.lang;
+        if !self.answered {
+            return format!(
+                "{}\n{}",
+                Msg::Fallback.text(lang),
+                Msg::OfferStaff.text(lang)
+            );
+        }
+        let mut out = String::from(Msg::AnswerIntro.text(lang));
+        for (i, hit) in self.hits.iter().enumerate() {
+            out.push_str(&format!("\n\n{}. {}", i + 1, hit.title));
+            if let Some(section) = &hit.section {
+                out.push_str(&format!(" — {section}"));
+            }
+            if hit.lang != lang {
+                out.push_str(&format!(" [{}]", hit.lang.code()));
+            }
+            for line in hit.excerpt.marked(open, close).lines() {
+                out.push_str("\n   ");
+                out.push_str(line);
+            }
+            if let Some(url) = &hit.url {
+                out.push_str(&format!("\n   {} : {url}", Msg::Source.text(lang)));
+            }
+        }
+        out
+    }
+}
+
+impl Hit {
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "title": self.title,
+            "url": self.url,
+            "excerpt": self.excerpt.plain(),
+            "lang": self.lang.code(),
+            "kind": self.kind.as_str(),
+            "score": (self.score * 1000.0).round() / 1000.0,
+        })
+    }
+}
+
+impl Excerpt {
+    /// Cuts `text` to at most about [`EXCERPT_CHARS`] characters around the first
+    /// highlighted token, at word boundaries, marking tokens whose term is in `highlight`.
+    pub fn around(text: &str, tokens: &[Token], highlight: &HashSet<String>) -> Excerpt {
+        let marked: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| highlight.contains(&t.term))
+            .collect();
+        let (mut start, mut end) = (0, text.len());
+        if text.chars().count() > EXCERPT_CHARS {
+            let anchor = marked.first().map(|t| t.from).unwrap_or(0);
+            // Start at the beginning of the sentence holding the first match when it fits.
+            start = text[..anchor]
+                .rfind(['.', '?', '!', '\n'])
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            if text[start..anchor].chars().count() > EXCERPT_CHARS / 2 {
+                start = floor_boundary(text, anchor.saturating_sub(EXCERPT_CHARS / 3));
+            }
+            end = start
+                + text[start..]
+                    .char_indices()
+                    .nth(EXCERPT_CHARS)
+                    .map(|(i, _)| i)
+                    .unwrap_or(text.len() - start);
+            if end < text.len() {
+                // Back to the last word boundary.
+                end = text[..end]
+                    .rfind(char::is_whitespace)
+                    .filter(|&i| i > start)
+                    .unwrap_or(end);
+            }
+            while start < text.len() && !text.is_char_boundary(start) {
+                start += 1;
+            }
+            start = text[start..]
+                .find(|c: char| !c.is_whitespace())
+                .map(|i| start + i)
+                .unwrap_or(start);
+            if start > 0 {
+                // Do not start inside a word.
+                if let Some(prev) = text[..start].chars().last() {
+                    if prev.is_alphanumeric() {
+                        start = text[start..]
+                            .find(char::is_whitespace)
+                            .map(|i| start + i + 1)
+                            .unwrap_or(start);
+                    }
+                }
+            }
+        }
+        let mut segments = Vec::new();
+        if start > 0 {
+            segments.push(Segment {
+                text: "…".into(),
+                highlighted: false,
+            });
+        }
+        let mut pos = start;
+        for t in marked.iter().filter(|t| t.from >= start && t.to <= end) {
+            if t.from > pos {
+                segments.push(Segment {
+                    text: text[pos..t.from].to_string(),
+                    highlighted: false,
+                });
+            }
+            segments.push(Segment {
+                text: text[t.from..t.to].to_string(),
+                highlighted: true,
+            });
+            pos = t.to;
+        }
+        if pos < end {
+            segments.push(Segment {
+                text: text[pos..end].to_string(),
+                highlighted: false,
+            });
+        }
+        if end < text.len() {
+            segments.push(Segment {
+                text: "…".into(),
+                highlighted: false,
+            });
+        }
+        Excerpt(segments).merged()
+    }
+
+    /// Joins neighbouring segments of the same kind.
+    fn merged(self) -> Excerpt {
+        let mut out: Vec<Segment> = Vec::new();
+        for s in self.0 {
+            match out.last_mut() {
+                Some(last) if last.highlighted == s.highlighted => last.text.push_str(&s.text),
+                _ => out.push(s),
+            }
+        }
+        Excerpt(out)
+    }
+
+    /// The text without marks.
+    pub fn plain(&self) -> String {
+        self.0.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    /// The text with highlighted runs wrapped in `open` and `close`.
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        self.0
+            .iter()
+            .map(|s| {
+                if s.highlighted {
+                    format!("{open}{}{close}", s.text)
+                } else {
+                    s.text.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// The highlighted words.
+    pub fn highlighted(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|s| s.highlighted)
+            .map(|s| s.text.as_str())
+            .collect()
+    }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::analysis::{analyzer, tokens};
+
+    fn excerpt(text: &str, words: &[&str]) -> Excerpt {
+        let toks = tokens(&mut analyzer(Language::Fr), text);
+        let hl = words.iter().map(|w| w.to_string()).collect();
+        Excerpt::around(text, &toks, &hl)
+    }
+
+    #[test]
+    fn marks_matched_words_whatever_their_accents() {
+        let e = excerpt(
+            "L'Oncopole a été créé par le FRQS au Québec.",
+            &["oncopol", "quebec"],
+        );
+        assert_eq!(e.highlighted(), vec!["Oncopole", "Québec"]);
+        assert_eq!(e.plain(), "L'Oncopole a été créé par le FRQS au Québec.");
+        assert_eq!(
+            e.marked("[", "]"),
+            "L'[Oncopole] a été créé par le FRQS au [Québec]."
+        );
+    }
+
+    #[test]
+    fn cuts_long_text_around_the_match_at_word_boundaries() {
+        let filler = "Les patients partenaires participent à la recherche. ".repeat(12);
+        let text = format!("{filler}Le GRIIS relève de l'Université de Sherbrooke. {filler}");
+        let e = excerpt(&text, &["griis"]);
+        let plain = e.plain();
+        assert!(
+            plain.chars().count() <= EXCERPT_CHARS + 2,
+            "{}",
+            plain.len()
+        );
+        assert!(plain.contains("GRIIS"));
+        assert!(plain.starts_with('…') && plain.ends_with('…'), "{plain}");
+        let inner = plain.trim_matches('…');
+        assert!(
+            text.contains(inner),
+            "the excerpt must be a slice of the text"
+        );
+        assert!(
+            inner.starts_with(char::is_uppercase),
+            "starts mid-word or mid-sentence: {inner}"
+        );
+    }
+}

@@ -1,0 +1,629 @@
+//! The web channel: the bilingual chat page and its embeddable widget, the JSON chat API,
+//! and the staff pages. It only translates HTTP to and from the conversation engine and
+//! the request store; no search, intake or storage logic lives here.
+//!
+//! - [`chat`]: `GET /` (the chat page), `/widget.js` and its stylesheet, `POST
+//!   /api/session`, `POST /api/chat`, CORS for the sites allowed to embed the widget.
+//! - [`staff`]: `/staff`: sign-in, the request list with filters and exports, a request in
+//!   full with forms to triage it (status, assignee, notes).
+//! - [`limits`]: per-client rate limits and the bounded in-memory session tables.
+//! - this file: the shared [`AppState`], the router ([`app`]), serving with graceful
+//!   shutdown ([`serve`]), the one error type ([`AppError`]), HTML escaping, security
+//!   headers and password hashing.
+//!
+//! `main` calls [`AppState::new`], binds a listener and runs [`serve`]; tests call the same
+//! functions on `127.0.0.1:0`, or [`app`] directly.
+
+pub mod chat;
+pub mod limits;
+pub mod staff;
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::assistant::Assistant;
+use crate::config::{Config, StaffAccount, WebConfig};
+use crate::language::Language;
+use crate::messages::Msg;
+use crate::requests::RequestStore;
+use limits::{RateLimiter, SessionMap};
+
+/// The most chat sessions kept in memory; beyond it the least recently used is dropped.
+const MAX_CHAT_SESSIONS: usize = 100_000;
+/// The most clients tracked by each rate limiter.
+const MAX_RATE_LIMITED_CLIENTS: usize = 100_000;
+/// Sign-in attempts allowed per client address per [`LOGIN_WINDOW`].
+const LOGIN_ATTEMPTS: u32 = 5;
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Staff sessions end after this long without a request…
+const STAFF_IDLE: Duration = Duration::from_secs(4 * 3600);
+/// …and in any case this long after signing in.
+const STAFF_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
+const MAX_STAFF_SESSIONS: usize = 1_000;
+/// The smallest request body limit of the API; raised when `web.max_message_chars` needs it.
+const MIN_API_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything the handlers share. Cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    /// The conversation engine every chat message goes through.
+    assistant: Assistant,
+    /// The request log, for the staff pages (the same store the engine writes to).
+    store: Arc<dyn RequestStore>,
+    web: WebConfig,
+    /// Who may sign in to `/staff`.
+    staff_accounts: Vec<StaffAccount>,
+    default_language: Language,
+    /// Chat sessions expire with the engine's idle timeout: an expired session would find
+    /// its unfinished request dropped anyway.
+    chat_sessions: SessionMap<chat::ChatSession>,
+    staff_sessions: SessionMap<staff::StaffSession>,
+    /// Chat API calls per client per minute (`web.rate_limit_per_minute`).
+    chat_limiter: RateLimiter<IpAddr>,
+    /// Sign-in attempts per client, so passwords cannot be guessed at speed.
+    login_limiter: RateLimiter<IpAddr>,
+    /// `widget.js` with its strings (from [`Msg`]) and settings filled in, built once.
+    widget_js: String,
+    /// `web.allowed_origins`, without trailing slashes, lowercased.
+    allowed_origins: Vec<String>,
+    /// The chat page's Content-Security-Policy (it may be framed by the allowed origins).
+    page_csp: HeaderValue,
+    /// Verified against when the username is unknown, so a failed sign-in takes as long
+    /// whether or not the account exists.
+    dummy_hash: String,
+    /// Messages handed to the engine at once. The engine is CPU-bound (search) and
+    /// serialised on SQLite, so more threads than cores only add switching; the semaphore
+    /// is fair, so waiting messages are served in arrival order and tail latency stays
+    /// close to the median under load.
+    engine_permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// The web channel's state over the engine (and its store), configured by `config`
+    /// (`web`, `staff`, the idle timeout and the retention period).
+    pub fn new(assistant: Assistant, config: &Config) -> AppState {
+        let web = config.web.clone();
+        let allowed_origins: Vec<String> = web
+            .allowed_origins
+            .iter()
+            .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+            .collect();
+        let mut csp = String::from(
+            "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'self'",
+        );
+        for origin in &allowed_origins {
+            csp.push(' ');
+            csp.push_str(origin);
+        }
+        let page_csp = HeaderValue::from_str(&csp).unwrap_or_else(|_| {
+            // Origins are validated at load (no spaces or control characters), so this is
+            // unreachable; refusing to be framed is the safe fallback anyway.
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'")
+        });
+        let idle = Duration::from_secs(u64::from(config.conversation.idle_timeout_minutes) * 60);
+        let dummy_hash = random_hex(16)
+            .ok()
+            .and_then(|p| hash_password(&p).ok())
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        let widget_js = chat::build_widget_js(config);
+        AppState {
+            inner: Arc::new(Shared {
+                store: assistant.store().clone(),
+                assistant,
+                staff_accounts: config.staff.clone(),
+                default_language: config.search.default_language,
+                chat_sessions: SessionMap::new(idle, MAX_CHAT_SESSIONS),
+                staff_sessions: SessionMap::new(STAFF_IDLE, MAX_STAFF_SESSIONS),
+                chat_limiter: RateLimiter::new(
+                    web.rate_limit_per_minute,
+                    Duration::from_secs(60),
+                    MAX_RATE_LIMITED_CLIENTS,
+                ),
+                login_limiter: RateLimiter::new(
+                    LOGIN_ATTEMPTS,
+                    LOGIN_WINDOW,
+                    MAX_RATE_LIMITED_CLIENTS,
+                ),
+                widget_js,
+                allowed_origins,
+                page_csp,
+                dummy_hash,
+                engine_permits: Arc::new(tokio::sync::Semaphore::new(engine_concurrency())),
+                web,
+            }),
+        }
+    }
+
+    pub fn assistant(&self) -> &Assistant {
+        &self.inner.assistant
+    }
+
+    pub fn store(&self) -> &Arc<dyn RequestStore> {
+        &self.inner.store
+    }
+
+    /// Whether `origin` (an `Origin` header) may embed the widget and call the API.
+    fn origin_allowed(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        self.inner
+            .allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+    }
+
+    /// The request body limit of the API: room for the longest allowed message (up to 4
+    /// bytes a character in UTF-8, more when JSON-escaped) and the other fields.
+    fn api_body_limit(&self) -> usize {
+        MIN_API_BODY_BYTES.max(self.inner.web.max_message_chars * 6 + 4096)
+    }
+}
+
+/// How many chat messages the engine works on at once: two per core, so one can wait on
+/// SQLite while another searches.
+fn engine_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 2)
+}
+
+/// The whole web application: chat page, widget, API and staff pages, with security
+/// headers on every response.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/session", post(chat::new_session))
+        .route("/api/chat", post(chat::chat))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            chat::rate_limit,
+        ))
+        .layer(DefaultBodyLimit::max(state.api_body_limit()))
+        // Outermost, so even refusals (429, 413) carry CORS headers the widget can read.
+        .layer(middleware::from_fn_with_state(state.clone(), chat::cors));
+    Router::new()
+        .route("/", get(chat::page))
+        .route("/widget.js", get(chat::widget_js))
+        .route("/widget.css", get(chat::widget_css))
+        .route("/site.css", get(chat::site_css))
+        .route("/healthz", get(healthz))
+        .merge(api)
+        .merge(staff::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Serves [`app`] on `listener` until `shutdown` completes, then lets the requests in
+/// flight finish (the caller bounds that wait with a timeout).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "web server listening");
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!(%address, "web server stopped");
+    Ok(())
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn not_found() -> AppError {
+    AppError::page(ErrorKind::NotFound, None)
+}
+
+/// Headers every response carries. A handler that sets its own Content-Security-Policy
+/// (the chat page, which may be framed) keeps it.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'",
+        ));
+    response
+}
+
+/// The client's address as the rate limits see it (see [`limits::client_key`]). Requests
+/// that did not come through [`serve`] (tests calling [`app`] directly) share one key.
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(&parts.extensions)))
+    }
+}
+
+fn client_ip(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| limits::client_key(addr.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/// What went wrong, as the person is told. Client mistakes each have their own code and
+/// message; internal failures show a generic message and keep the details for the log.
+#[derive(Debug)]
+pub enum ErrorKind {
+    /// No text and no button.
+    EmptyMessage,
+    MessageTooLong {
+        max: usize,
+    },
+    /// The chat session does not exist or expired.
+    UnknownSession,
+    /// Not a JSON object of the expected shape, or not sent as JSON.
+    BadJson,
+    UnknownAction,
+    RateLimited {
+        retry_after: Duration,
+    },
+    /// A staff page without a valid session: go and sign in.
+    LoginRequired,
+    /// A staff form without the session's anti-forgery token.
+    Forbidden,
+    NotFound,
+    RequestNotFound,
+    BadForm,
+    /// Our fault; the text is for the log only.
+    Internal(String),
+}
+
+/// Where the error is shown: the chat API answers JSON, pages answer HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Api,
+    Page,
+}
+
+/// The one error type of the web channel's handlers.
+#[derive(Debug)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    /// The language to answer in; both languages when unknown.
+    pub lang: Option<Language>,
+    pub surface: Surface,
+}
+
+impl AppError {
+    pub fn api(kind: ErrorKind, lang: Option<Language>) -> AppError {
+        AppError {
+            kind,
+            lang,
+            surface: Surface::Api,
+        }
+    }
+
+    pub fn page(kind: ErrorKind, lang: Option<Language>) -> AppError {
+        AppError {
+            kind,
+            lang,
+            surface: Surface::Page,
+        }
+    }
+
+    /// An internal failure, logged with `context` and the cause.
+    pub fn internal(surface: Surface, context: impl fmt::Display) -> AppError {
+        AppError {
+            kind: ErrorKind::Internal(context.to_string()),
+            lang: None,
+            surface,
+        }
+    }
+
+    /// The HTTP status, the stable code scripts see in `{"error"}`, and the message.
+    fn parts(&self) -> (StatusCode, &'static str, Msg, Vec<(&'static str, String)>) {
+        match &self.kind {
+            ErrorKind::EmptyMessage => (
+                StatusCode::BAD_REQUEST,
+                "empty_message",
+                Msg::EmptyQuestion,
+                vec![],
+            ),
+            ErrorKind::MessageTooLong { max } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "message_too_long",
+                Msg::ApiMessageTooLong,
+                vec![("max", max.to_string())],
+            ),
+            ErrorKind::UnknownSession => (
+                StatusCode::NOT_FOUND,
+                "unknown_session",
+                Msg::ApiUnknownSession,
+                vec![],
+            ),
+            ErrorKind::BadJson => (StatusCode::BAD_REQUEST, "bad_json", Msg::ApiBadJson, vec![]),
+            ErrorKind::UnknownAction => (
+                StatusCode::BAD_REQUEST,
+                "unknown_action",
+                Msg::ApiUnknownAction,
+                vec![],
+            ),
+            ErrorKind::RateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                Msg::ApiRateLimited,
+                vec![("seconds", retry_seconds(*retry_after).to_string())],
+            ),
+            ErrorKind::LoginRequired => (
+                StatusCode::SEE_OTHER,
+                "login_required",
+                Msg::StaffLoginTitle,
+                vec![],
+            ),
+            ErrorKind::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                Msg::StaffForbidden,
+                vec![],
+            ),
+            ErrorKind::NotFound => (StatusCode::NOT_FOUND, "not_found", Msg::NotFound, vec![]),
+            ErrorKind::RequestNotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Msg::StaffRequestNotFound,
+                vec![],
+            ),
+            ErrorKind::BadForm => (
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                Msg::StaffBadForm,
+                vec![],
+            ),
+            ErrorKind::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                Msg::InternalError,
+                vec![],
+            ),
+        }
+    }
+}
+
+/// Whole seconds for `Retry-After`, rounded up and at least 1.
+fn retry_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// `msg` in `lang`, or in both languages (French first) when the language is unknown.
+fn say(msg: Msg, lang: Option<Language>, values: &[(&str, String)]) -> String {
+    let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    match lang {
+        Some(lang) => msg.fill(lang, &values),
+        None => format!(
+            "{} / {}",
+            msg.fill(Language::Fr, &values),
+            msg.fill(Language::En, &values)
+        ),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let ErrorKind::Internal(detail) = &self.kind {
+            tracing::error!(error = %detail, "web request failed");
+        }
+        if matches!(self.kind, ErrorKind::LoginRequired) {
+            return Redirect::to("/staff/login").into_response();
+        }
+        let (status, code, msg, values) = self.parts();
+        let message = say(msg, self.lang, &values);
+        let mut response = match self.surface {
+            Surface::Api => {
+                (status, Json(json!({"error": code, "message": message}))).into_response()
+            }
+            Surface::Page => {
+                let lang = self.lang.unwrap_or(Language::Fr);
+                // Staff mistakes lead back to the list; anything else to the chat page.
+                let staff = matches!(
+                    self.kind,
+                    ErrorKind::Forbidden | ErrorKind::RequestNotFound | ErrorKind::BadForm
+                );
+                let (title, href, back) = if staff {
+                    (Msg::StaffTitle, "/staff", Msg::StaffBackToList)
+                } else {
+                    (Msg::WebTitle, "/", Msg::WebTitle)
+                };
+                let body = format!(
+                    "<main id=\"main\">\n<h1>{}</h1>\n<p role=\"alert\">{}</p>\n<p><a href=\"{href}\">{}</a></p>\n</main>",
+                    escape(title.text(lang)),
+                    escape(&message),
+                    escape(back.text(lang))
+                );
+                (status, html_page(lang, title.text(lang), None, &body)).into_response()
+            }
+        };
+        if let ErrorKind::RateLimited { retry_after } = self.kind {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_seconds(retry_after)),
+            );
+        }
+        response
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTML
+// ---------------------------------------------------------------------------------------
+
+/// Text made safe to put in HTML, as element content or in a quoted attribute. Every value
+/// that is not a literal of this crate goes through it: request fields, notes, usernames,
+/// even our own messages.
+pub fn escape(text: &str) -> Escaped<'_> {
+    Escaped(text)
+}
+
+/// See [`escape`]; escapes while formatting, without an intermediate string.
+pub struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..i])?;
+            f.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
+/// A complete HTML page with the site stylesheet. `head_extra` and `body` must already be
+/// HTML (escaped where needed); `title` is escaped here.
+fn html_page(lang: Language, title: &str, head_extra: Option<&str>, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/site.css\">\n{head}</head>\n\
+         <body>\n{body}\n</body>\n</html>\n",
+        lang = lang.code(),
+        title = escape(title),
+        head = head_extra.unwrap_or(""),
+    ))
+}
+
+/// A random token of `bytes` bytes, in lowercase hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Passwords
+// ---------------------------------------------------------------------------------------
+
+/// A password could not be hashed (no randomness from the system, or argon2 refused it).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot hash the password: {0}")]
+pub struct PasswordError(String);
+
+/// The argon2id hash (PHC string, `$argon2id$v=19$…`) of `password` with a random 128-bit
+/// salt, for a `[[staff]]` entry's `password_hash`. `guichet hash-password` prints it.
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| PasswordError(format!("no random salt: {e}")))?;
+    let hash = Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| PasswordError(e.to_string()))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches `hash` (a PHC string made by [`hash_password`]). A malformed
+/// hash matches nothing. Slow on purpose (tens of milliseconds): call it off the async
+/// threads.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A well-formed argon2id hash (default parameters) of no known password, used only if no
+/// fresh dummy can be made at start-up.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$bm90IGEgcmVhbCBzYWx0IQ$3uTr1fdr0Ot1w5E9RhHDNGcvj3MsJFU7wb5Z1dW/LCo";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_every_html_special_character() {
+        let s = escape(r#"<script>alert("x" + 'y')</script> & co"#).to_string();
+        assert_eq!(
+            s,
+            "&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; co"
+        );
+        assert_eq!(
+            escape("Québec — é").to_string(),
+            "Québec — é",
+            "non-ASCII text is kept"
+        );
+        assert_eq!(escape("").to_string(), "");
+    }
+
+    #[test]
+    fn a_password_hash_is_salted_argon2id_and_verifies_only_its_password() {
+        let a = hash_password("correct horse battery").unwrap();
+        let b = hash_password("correct horse battery").unwrap();
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password("correct horse battery", &a));
+        assert!(!verify_password("correct horse batterY", &a));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(!verify_password("", DUMMY_HASH));
+        assert!(
+            PasswordHash::new(DUMMY_HASH).is_ok(),
+            "the fallback hash parses"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_rounded_up_to_whole_seconds() {
+        assert_eq!(retry_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_seconds(Duration::ZERO), 1);
+        assert_eq!(retry_seconds(Duration::from_millis(19_500)), 20);
+        assert_eq!(retry_seconds(Duration::from_secs(20)), 20);
+    }
+
+    #[test]
+    fn a_message_in_an_unknown_language_is_given_in_both() {
+        let both = say(Msg::ApiBadJson, None, &[]);
+        assert!(
+            both.contains("Requête invalide") && both.contains("Invalid request"),
+            "{both}"
+        );
+        let en = say(
+            Msg::ApiMessageTooLong,
+            Some(Language::En),
+            &[("max", "10".into())],
+        );
+        assert_eq!(en, "Your message is too long: 10 characters at most.");
+    }
+}

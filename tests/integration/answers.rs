@@ -1,0 +1,192 @@
+//! Answers from the bundled knowledge base: the evaluation sets, languages, accents,
+//! typos, fallbacks and the shape of hits.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use guichet::eval;
+use guichet::messages::Msg;
+use guichet::{Language, Question};
+
+use crate::helpers::bundled;
+
+fn run_set(file: &str) -> eval::Report {
+    let b = bundled();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file);
+    let cases = eval::read(&path).expect("the evaluation set parses");
+    assert!(
+        cases.len() >= 10,
+        "{file} holds too few questions to mean anything"
+    );
+    eval::run(&b.knowledge, &cases)
+}
+
+#[test]
+fn the_dev_set_is_answered_correctly_at_least_nine_times_in_ten() {
+    let report = run_set("dev.jsonl");
+    assert!(
+        report.accuracy() >= 0.9,
+        "dev set below 90 %:\n{}",
+        report.summary()
+    );
+}
+
+#[test]
+fn the_extended_set_with_typos_missing_accents_and_off_topic_questions_passes_at_90_percent() {
+    let report = run_set("eval-extra.jsonl");
+    assert!(
+        report.accuracy() >= 0.9,
+        "extended set below 90 %:\n{}",
+        report.summary()
+    );
+}
+
+fn ask(q: &str) -> guichet::Answer {
+    let b = bundled();
+    b.knowledge.ask(&Question::parse(q).unwrap(), None)
+}
+
+#[test]
+fn off_topic_questions_fall_back_in_the_askers_language() {
+    let b = bundled();
+    for (q, lang) in [
+        ("What's the weather like tomorrow?", Language::En),
+        ("Quel temps fera-t-il demain?", Language::Fr),
+        ("recette de poutine", Language::Fr),
+        ("asdkjh qwpoeiru zmxncb", Language::Fr),
+        ("Book me a flight to Toronto", Language::En),
+        ("Who won the hockey game last night?", Language::En),
+    ] {
+        let a = b.knowledge.ask(&Question::parse(q).unwrap(), None);
+        assert!(
+            !a.answered,
+            "{q:?} should fall back, got {:?}",
+            a.hits.first().map(|h| &h.title)
+        );
+        assert!(a.hits.is_empty());
+        assert_eq!(a.lang, lang, "{q:?}");
+        let text = a.render_text("", "");
+        assert!(
+            text.contains(Msg::Fallback.text(lang)) && text.contains(Msg::OfferStaff.text(lang)),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_question_is_answered_in_its_own_language_from_passages_in_that_language() {
+    let fr = ask("Qu'est-ce que le CIHR?");
+    assert_eq!(fr.lang, Language::Fr);
+    assert_eq!(
+        fr.hits[0].lang,
+        Language::Fr,
+        "first hit: {}",
+        fr.hits[0].title
+    );
+    assert!(fr.hits[0].excerpt.plain().contains("IRSC"));
+    let en = ask("What is IRSC?");
+    assert_eq!(en.lang, Language::En);
+    assert_eq!(
+        en.hits[0].lang,
+        Language::En,
+        "first hit: {}",
+        en.hits[0].title
+    );
+    assert!(en.hits[0].excerpt.plain().contains("CIHR"));
+}
+
+#[test]
+fn accents_and_their_absence_find_the_same_passage() {
+    for (accented, plain) in [
+        ("Qui finance l'Unité ?", "qui finance l unite"),
+        (
+            "Quels sont les critères d'admissibilité ?",
+            "quels sont les criteres d admissibilite",
+        ),
+        (
+            "Qu'est-ce que l'Institut de la statistique du Québec ?",
+            "qu est ce que l institut de la statistique du quebec",
+        ),
+    ] {
+        let a = ask(accented);
+        let b = ask(plain);
+        assert!(a.answered && b.answered, "{accented:?} / {plain:?}");
+        assert_eq!(
+            a.hits[0].doc_id, b.hits[0].doc_id,
+            "{accented:?} vs {plain:?}"
+        );
+        assert_eq!(a.lang, Language::Fr);
+        assert_eq!(b.lang, Language::Fr);
+    }
+}
+
+#[test]
+fn small_typos_are_tolerated() {
+    let a = ask("Which faculty of medicine is at McGil?");
+    assert!(a.answered);
+    assert!(
+        a.hits.iter().any(|h| h.excerpt.plain().contains("McGill")),
+        "{:?}",
+        a.hits
+    );
+    let a = ask("oncopol");
+    assert!(a.answered);
+    assert!(a.hits[0].title.contains("Oncopole"));
+}
+
+#[test]
+fn hits_are_few_distinct_and_fully_described() {
+    let b = bundled();
+    for q in [
+        "Qui sont vos partenaires?",
+        "What are the request types?",
+        "patient partners",
+        "FRQ",
+    ] {
+        let a = b.knowledge.ask(&Question::parse(q).unwrap(), None);
+        assert!(a.answered, "{q}");
+        assert!(a.hits.len() <= 3);
+        let mut docs = HashSet::new();
+        for h in &a.hits {
+            assert!(
+                docs.insert(h.doc_id.clone()),
+                "{q}: the same document twice"
+            );
+            assert!(!h.title.is_empty() && !h.excerpt.plain().is_empty());
+            assert!(
+                h.url.as_deref().is_some_and(|u| u.starts_with("https://")),
+                "{q}: {:?}",
+                h.url
+            );
+            assert!(h.score > 0.0);
+            assert!(
+                h.excerpt.plain().chars().count() <= 400,
+                "{q}: excerpt too long"
+            );
+        }
+        let scores: Vec<f32> = a.hits.iter().map(|h| h.score).collect();
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]) || a.hits.iter().any(|h| h.lang != a.lang),
+            "{q}: {scores:?}"
+        );
+    }
+}
+
+#[test]
+fn excerpts_mark_the_words_that_matched() {
+    let a = ask("Who created Oncopole?");
+    let marked = a.hits[0].excerpt.highlighted();
+    assert!(marked.iter().any(|w| w.contains("Oncopole")), "{marked:?}");
+}
+
+#[test]
+fn the_language_hint_decides_only_when_the_question_does_not() {
+    let b = bundled();
+    let q = Question::parse("GRIIS").unwrap();
+    assert_eq!(b.knowledge.ask(&q, Some(Language::En)).lang, Language::En);
+    assert_eq!(b.knowledge.ask(&q, Some(Language::Fr)).lang, Language::Fr);
+    let q = Question::parse("Qu'est-ce que le GRIIS ?").unwrap();
+    assert_eq!(b.knowledge.ask(&q, Some(Language::En)).lang, Language::Fr);
+}

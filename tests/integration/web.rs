@@ -1,0 +1,1081 @@
+//! The web channel over real HTTP: each test starts the real application (bundled
+//! knowledge base, its own index and SQLite file in a temporary folder) on
+//! `127.0.0.1:0` and talks to it with reqwest, as the widget and staff browsers do.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use guichet::assistant::{Assistant, Settings};
+use guichet::config::{Config, StaffAccount};
+use guichet::requests::model::{
+    Channel, Email, NewRequest, RequestRef, RequestStatus, RequestType,
+};
+use guichet::requests::sqlite::SqliteStore;
+use guichet::requests::{RequestFilter, RequestStore};
+use guichet::web::{hash_password, serve, AppState};
+use guichet::{Knowledge, Language};
+use reqwest::header::{HeaderMap, ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+use crate::helpers::{bundled_dir, config};
+
+pub const STAFF_USER: &str = "ana";
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+pub const ALLOWED_ORIGIN: &str = "https://ssaquebec.ca";
+
+/// The running application and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    /// Does not follow redirects, so tests see the 303s.
+    pub client: reqwest::Client,
+    /// The store the server writes to, to check what was logged.
+    pub store: Arc<dyn RequestStore>,
+    pub config: Config,
+    _data: TempDir,
+    /// Dropping it stops the server.
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// The application with test defaults: one staff account, one allowed origin, and a rate
+/// limit high enough not to get in the way.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The application, with `customize` applied to the configuration before it starts.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    let data = TempDir::new().unwrap();
+    let mut cfg = config(&bundled_dir(), &data);
+    cfg.staff.push(StaffAccount {
+        username: STAFF_USER.into(),
+        password_hash: hash_password(STAFF_PASSWORD).unwrap(),
+    });
+    cfg.web.allowed_origins = vec![ALLOWED_ORIGIN.into()];
+    cfg.web.rate_limit_per_minute = 100_000;
+    customize(&mut cfg);
+
+    let for_engine = cfg.clone();
+    let (assistant, store) = tokio::task::spawn_blocking(move || {
+        let knowledge = Knowledge::open(&for_engine).expect("the bundled knowledge base indexes");
+        let store: Arc<dyn RequestStore> =
+            Arc::new(SqliteStore::open(&for_engine.database_path()).unwrap());
+        let assistant =
+            Assistant::new(knowledge, store.clone(), Settings::from_config(&for_engine));
+        (assistant, store)
+    })
+    .await
+    .unwrap();
+    let state = AppState::new(assistant, &cfg);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        store,
+        config: cfg,
+        _data: data,
+        _shutdown: shutdown,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn new_session(&self, lang: &str) -> String {
+        let r = self
+            .client
+            .post(self.url("/api/session"))
+            .json(&json!({"lang": lang}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["lang"], lang);
+        body["session"].as_str().expect("a session id").to_string()
+    }
+
+    /// Posts `body` to `/api/chat`; returns the status and the JSON answer.
+    pub async fn chat(&self, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url("/api/chat"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.expect("the API always answers JSON"))
+    }
+
+    pub async fn say(&self, session: &str, text: &str) -> Value {
+        let (status, reply) = self.chat(json!({"session": session, "text": text})).await;
+        assert_eq!(status, StatusCode::OK, "{text:?} → {reply}");
+        reply
+    }
+
+    pub async fn press(&self, session: &str, action: &str) -> Value {
+        let (status, reply) = self
+            .chat(json!({"session": session, "action": action}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{action} → {reply}");
+        reply
+    }
+
+    /// Signs in as the test staff member; returns the `Cookie` header to send.
+    pub async fn staff_login(&self) -> String {
+        let r = self
+            .post_form(
+                "/staff/login",
+                None,
+                &[("username", STAFF_USER), ("password", STAFF_PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "a good password signs in"
+        );
+        session_cookie(r.headers()).expect("signing in sets the session cookie")
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get_page(&self, path: &str, cookie: &str) -> String {
+        let r = self.get(path, Some(cookie)).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.text().await.unwrap()
+    }
+
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form_encode(fields));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// `guichet_staff=…` from a `Set-Cookie` header.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("guichet_staff=") && !v.contains("Max-Age=0"))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// `application/x-www-form-urlencoded`, as a browser sends a form.
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The anti-forgery token of the forms on a staff page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .expect("the page has a form with an anti-forgery token")
+        + marker.len();
+    html[start..start + 64].to_string()
+}
+
+fn is_reference(text: &str) -> bool {
+    RequestRef::parse(text).is_ok() && text.len() == "SSA-2026-00001".len()
+}
+
+/// Runs a whole English intake in `session`; returns the reference and the `awaiting`
+/// values of every reply in order.
+async fn english_intake(
+    app: &TestApp,
+    session: &str,
+    name: &str,
+    email: &str,
+) -> (String, Vec<Value>) {
+    let mut awaiting = Vec::new();
+    for text in [
+        "I'd like to make a request",
+        name,
+        email,
+        "Université de Montréal",
+        "3",
+        "We are preparing a CIHR grant application on diabetes care pathways.",
+    ] {
+        awaiting.push(app.say(session, text).await["awaiting"].clone());
+    }
+    awaiting.push(app.press(session, "consent_yes").await["awaiting"].clone());
+    let done = app.press(session, "confirm").await;
+    awaiting.push(done["awaiting"].clone());
+    let reference = done["request"]["reference"]
+        .as_str()
+        .unwrap_or_else(|| panic!("confirming logs the request: {done}"))
+        .to_string();
+    assert!(
+        done["text"].as_str().unwrap().contains(&reference),
+        "the reply names the reference: {done}"
+    );
+    (reference, awaiting)
+}
+
+fn new_request(name: &str, email: &str) -> NewRequest {
+    NewRequest {
+        channel: Channel::Web,
+        requester_name: name.into(),
+        requester_email: Email::parse(email).unwrap(),
+        requester_handle: None,
+        organization: "CHU de Québec".into(),
+        request_type: RequestType::Training,
+        description: "We would like training on patient partnership for our team.".into(),
+        language: Language::En,
+        transcript: Vec::new(),
+        attachments: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The chat API
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_question_through_the_chat_api_returns_excerpts_with_titles_and_source_links() {
+    let app = spawn_app().await;
+    let session = app.new_session("en").await;
+    let reply = app.say(&session, "Who created Oncopole?").await;
+    assert_eq!(reply["answered"], true, "{reply}");
+    assert_eq!(reply["lang"], "en");
+    let hits = reply["hits"].as_array().expect("hits is an array");
+    assert!(!hits.is_empty(), "an answered question has hits: {reply}");
+    for hit in hits {
+        assert!(
+            !hit["title"].as_str().unwrap_or("").is_empty(),
+            "every hit has a title: {hit}"
+        );
+        assert!(
+            hit["url"].as_str().unwrap_or("").starts_with("http"),
+            "every hit has a source link: {hit}"
+        );
+        assert!(
+            !hit["excerpt"].as_str().unwrap_or("").is_empty(),
+            "every hit has an excerpt: {hit}"
+        );
+        let joined: String = hit["segments"]
+            .as_array()
+            .expect("the web API adds the excerpt's highlighted runs")
+            .iter()
+            .map(|s| s["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            joined,
+            hit["excerpt"].as_str().unwrap(),
+            "the runs make up the excerpt"
+        );
+    }
+    assert!(
+        hits[0]["title"].as_str().unwrap().contains("Oncopole"),
+        "{reply}"
+    );
+    for key in [
+        "text", "lang", "answered", "hits", "awaiting", "request", "actions",
+    ] {
+        assert!(
+            reply.get(key).is_some(),
+            "the reply keeps the engine's key {key}: {reply}"
+        );
+    }
+    assert!(
+        reply["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == "make_request"),
+        "the reply offers to make a request: {reply}"
+    );
+}
+
+#[tokio::test]
+async fn a_complete_english_intake_through_the_api_logs_the_request_and_returns_its_reference() {
+    let app = spawn_app().await;
+    let session = app.new_session("en").await;
+    let (reference, awaiting) =
+        english_intake(&app, &session, "Jane Smith", "jane.smith@umontreal.ca").await;
+    assert_eq!(
+        awaiting,
+        vec![
+            json!("name"),
+            json!("email"),
+            json!("organization"),
+            json!("type"),
+            json!("description"),
+            json!("consent"),
+            json!("confirm"),
+            Value::Null
+        ]
+    );
+    assert!(is_reference(&reference), "{reference}");
+    assert!(
+        reference.ends_with("-00001"),
+        "the first request of a fresh log: {reference}"
+    );
+    let stored = app
+        .store
+        .get_request(&RequestRef::parse(&reference).unwrap())
+        .unwrap()
+        .expect("the request is in the store");
+    assert_eq!(stored.requester_name, "Jane Smith");
+    assert_eq!(stored.requester_email.as_str(), "jane.smith@umontreal.ca");
+    assert_eq!(stored.request_type, RequestType::GrantApplication);
+    assert_eq!(stored.channel, Channel::Web);
+    assert_eq!(stored.language, Language::En);
+}
+
+#[tokio::test]
+async fn a_complete_french_intake_through_the_api_logs_the_request_in_french() {
+    let app = spawn_app().await;
+    let session = app.new_session("fr").await;
+    let mut awaiting = Vec::new();
+    let mut last = Value::Null;
+    for text in [
+        "je voudrais faire une demande",
+        "Marie Tremblay",
+        "marie.tremblay@ulaval.ca",
+        "Université Laval",
+        "une lettre d'appui",
+        "Nous demandons une lettre d'appui pour un projet en soins de première ligne.",
+        "oui",
+        "confirmer",
+    ] {
+        last = app.say(&session, text).await;
+        assert_eq!(
+            last["lang"], "fr",
+            "the conversation stays in French: {last}"
+        );
+        awaiting.push(last["awaiting"].clone());
+    }
+    assert_eq!(
+        awaiting,
+        vec![
+            json!("name"),
+            json!("email"),
+            json!("organization"),
+            json!("type"),
+            json!("description"),
+            json!("consent"),
+            json!("confirm"),
+            Value::Null
+        ]
+    );
+    let reference = last["request"]["reference"]
+        .as_str()
+        .expect("logged")
+        .to_string();
+    assert!(is_reference(&reference), "{reference}");
+    assert!(last["text"].as_str().unwrap().contains("Merci"), "{last}");
+    let stored = app
+        .store
+        .get_request(&RequestRef::parse(&reference).unwrap())
+        .unwrap()
+        .expect("the request is in the store");
+    assert_eq!(stored.requester_name, "Marie Tremblay");
+    assert_eq!(stored.request_type, RequestType::LetterOfSupport);
+    assert_eq!(stored.language, Language::Fr);
+}
+
+#[tokio::test]
+async fn every_kind_of_bad_input_gets_its_own_status_and_error_code() {
+    let app = spawn_app().await;
+    let session = app.new_session("en").await;
+    let max = app.config.web.max_message_chars;
+
+    let (status, body) = app.chat(json!({"session": session, "text": "   "})).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("empty_message")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("empty"),
+        "in the session's language: {body}"
+    );
+
+    let (status, body) = app
+        .chat(json!({"session": session, "text": "a".repeat(max + 1)}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("message_too_long")),
+        "{body}"
+    );
+    let (status, _) = app
+        .chat(json!({"session": session, "text": "é".repeat(max)}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the limit counts characters, not bytes"
+    );
+
+    for unknown in ["00000000000000000000000000000000", "not-a-session", ""] {
+        let (status, body) = app.chat(json!({"session": unknown, "text": "hello"})).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("unknown_session")),
+            "{unknown:?}: {body}"
+        );
+    }
+    let (_, body) = app
+        .chat(json!({"session": "0".repeat(32), "text": "hello"}))
+        .await;
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("conversation") && message.contains(" / "),
+        "no language known: both: {message}"
+    );
+
+    let (status, body) = app
+        .chat(json!({"session": session, "action": "launch_rockets"}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unknown_action")),
+        "{body}"
+    );
+
+    let raw = |content_type: &'static str, body: &'static str| {
+        app.client
+            .post(app.url("/api/chat"))
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+    };
+    for (content_type, body) in [
+        ("application/json", "{not json"),
+        ("application/json", "[1, 2]"),
+        ("application/json", "{\"text\": \"no session\"}"),
+        ("text/plain", "{\"session\": \"x\", \"text\": \"hi\"}"),
+    ] {
+        let r = raw(content_type, body).await.unwrap();
+        let status = r.status();
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_json")),
+            "{content_type} {body}: {answer}"
+        );
+    }
+
+    let huge = format!(
+        "{{\"session\": \"{session}\", \"text\": \"{}\"}}",
+        "x".repeat(200 * 1024)
+    );
+    let r = app
+        .client
+        .post(app.url("/api/chat"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("message_too_long")),
+        "the body limit: {answer}"
+    );
+
+    // Errors follow the language of the request when it gives one.
+    let (_, body) = app
+        .chat(json!({"session": session, "text": "", "lang": "fr"}))
+        .await;
+    assert!(body["message"].as_str().unwrap().contains("vide"), "{body}");
+}
+
+#[tokio::test]
+async fn the_rate_limit_trips_at_the_configured_number_of_calls_per_minute() {
+    let app = spawn_app_with(|c| c.web.rate_limit_per_minute = 5).await;
+    let session = app.new_session("en").await;
+    let mut accepted = 1; // the session itself
+    let refusal = loop {
+        let r = app
+            .client
+            .post(app.url("/api/chat"))
+            .json(&json!({"session": session, "text": "hello"}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            break r;
+        }
+        assert_eq!(r.status(), StatusCode::OK);
+        accepted += 1;
+        assert!(accepted <= 5, "more calls accepted than the limit");
+    };
+    assert_eq!(
+        accepted, 5,
+        "exactly the configured number of calls gets through"
+    );
+    let retry: u64 = refusal
+        .headers()
+        .get("retry-after")
+        .expect("a 429 says when to retry")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=12).contains(&retry),
+        "one call comes back every 12 s: {retry}"
+    );
+    let body: Value = refusal.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited", "{body}");
+    let r = app
+        .client
+        .post(app.url("/api/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "creating sessions counts too"
+    );
+}
+
+#[tokio::test]
+async fn a_hundred_simultaneous_sessions_each_log_their_own_request_without_mix_ups() {
+    let app = Arc::new(spawn_app().await);
+    let mut tasks = Vec::new();
+    for i in 0..100usize {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            // Names are letters only: "Tester Bcd".
+            let letters: String = [i / 26 / 26, i / 26 % 26, i % 26]
+                .iter()
+                .map(|d| (b'a' + *d as u8) as char)
+                .collect();
+            let name = format!("Tester B{letters}");
+            let email = format!("tester.{letters}@example.ca");
+            let session = app.new_session("en").await;
+            let (reference, _) = english_intake(&app, &session, &name, &email).await;
+            (reference, name, email)
+        }));
+    }
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("every session completes its intake"));
+    }
+    let all = app.store.list_requests(&RequestFilter::default()).unwrap();
+    assert_eq!(all.len(), 100, "exactly one request per session");
+    let references: HashSet<String> = all.iter().map(|r| r.reference.to_string()).collect();
+    assert_eq!(references.len(), 100, "references are distinct");
+    let by_reference: HashMap<String, _> =
+        all.iter().map(|r| (r.reference.to_string(), r)).collect();
+    for (reference, name, email) in &results {
+        let stored = by_reference
+            .get(reference)
+            .unwrap_or_else(|| panic!("{reference} given to {name} is in the store"));
+        assert_eq!(&stored.requester_name, name, "{reference}");
+        assert_eq!(stored.requester_email.as_str(), email, "{reference}");
+    }
+}
+
+#[tokio::test]
+async fn cors_lets_the_allowed_origin_call_the_api_and_no_other() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/chat"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let ok = preflight(ALLOWED_ORIGIN).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+    assert_eq!(ok.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], ALLOWED_ORIGIN);
+    assert!(ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("content-type"));
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(refused.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+
+    for (origin, allowed) in [(ALLOWED_ORIGIN, true), ("https://evil.example", false)] {
+        let r = app
+            .client
+            .post(app.url("/api/session"))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_some(),
+            allowed,
+            "{origin}"
+        );
+        assert!(
+            r.headers().get_all("vary").iter().any(|v| v
+                .to_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("origin")),
+            "answers vary by origin"
+        );
+    }
+    let page = app.get("/", None).await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains(&format!("frame-ancestors 'self' {ALLOWED_ORIGIN}")),
+        "{csp}"
+    );
+    let staff = app.get("/staff/login", None).await;
+    assert!(
+        staff.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_none(),
+        "CORS is for the API only"
+    );
+}
+
+#[tokio::test]
+async fn the_chat_page_is_bilingual_accessible_and_sent_with_security_headers() {
+    let app = spawn_app_with(|c| c.privacy.conversation_retention_days = 21).await;
+    let page = app.get("/", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "French first");
+    assert!(html.contains("Unité de soutien SSA Québec"));
+    assert!(html.contains("href=\"/?lang=en\""), "an English toggle");
+    assert!(html.contains("<script src=\"/widget.js\" data-guichet defer></script>"));
+    assert!(!html.contains("<script>"), "no inline script");
+    let html = app.get("/?lang=en", None).await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Quebec SPOR SUPPORT Unit"));
+
+    let js = app.get("/widget.js", None).await;
+    assert!(js.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let js = js.text().await.unwrap();
+    assert!(
+        js.contains("data-guichet defer"),
+        "the embedding is documented at the top"
+    );
+    assert!(
+        js.contains("21 jours") && js.contains("21 days"),
+        "the privacy note gives the retention period"
+    );
+    assert!(js.contains("role: \"log\"") && js.contains("\"aria-live\": \"polite\""));
+    assert!(!js.contains("innerHTML"), "replies are rendered as text");
+    let css = app.get("/widget.css", None).await;
+    assert!(css.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+
+    let health = app.get("/healthz", None).await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(
+        health.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
+    assert_eq!(app.get("/nope", None).await.status(), StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff pages
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn staff_sign_in_refuses_a_wrong_password_and_accepts_the_right_one() {
+    let app = spawn_app().await;
+    let r = app.get("/staff", None).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "unauthenticated: sent to sign in"
+    );
+    assert_eq!(r.headers()[LOCATION], "/staff/login");
+
+    for (user, password) in [(STAFF_USER, "wrong password"), ("nobody", STAFF_PASSWORD)] {
+        let r = app
+            .post_form(
+                "/staff/login",
+                None,
+                &[("username", user), ("password", password)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{user}");
+        assert!(
+            session_cookie(r.headers()).is_none(),
+            "no session for a wrong password"
+        );
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("Nom d&#39;utilisateur ou mot de passe incorrect"),
+            "{html}"
+        );
+    }
+
+    let r = app
+        .post_form(
+            "/staff/login",
+            None,
+            &[("username", STAFF_USER), ("password", STAFF_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/staff");
+    let set_cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/staff"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    assert!(
+        !set_cookie.contains("Secure"),
+        "not over plain HTTP unless configured"
+    );
+    let cookie = session_cookie(r.headers()).unwrap();
+    let html = app.get_page("/staff", &cookie).await;
+    assert!(html.contains("Connecté : ana"), "{html}");
+
+    // Signing out ends the session.
+    let csrf = csrf_of(&html);
+    let r = app
+        .post_form("/staff/logout", Some(&cookie), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/staff", Some(&cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn staff_sign_in_is_limited_to_five_attempts_per_address() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let r = app
+            .post_form(
+                "/staff/login",
+                None,
+                &[("username", STAFF_USER), ("password", "guess")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .post_form(
+            "/staff/login",
+            None,
+            &[
+                ("username", STAFF_USER),
+                ("password", STAFF_PASSWORD),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert!(r.headers().get("retry-after").is_some());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Too many sign-in attempts"), "{html}");
+}
+
+#[tokio::test]
+async fn staff_triage_a_request_from_the_list_to_closing_it_with_a_reason() {
+    let app = spawn_app().await;
+    let session = app.new_session("en").await;
+    let (reference, _) =
+        english_intake(&app, &session, "Jane Smith", "jane.smith@umontreal.ca").await;
+    let cookie = app.staff_login().await;
+
+    let list = app.get_page("/staff", &cookie).await;
+    assert!(
+        list.contains(&reference) && list.contains("Jane Smith"),
+        "the list shows the logged request"
+    );
+    let filtered = app.get_page("/staff?status=closed", &cookie).await;
+    assert!(!filtered.contains(&reference), "the status filter applies");
+    let searched = app.get_page("/staff?q=umontreal", &cookie).await;
+    assert!(searched.contains(&reference), "the search applies");
+
+    let path = format!("/staff/requests/{reference}");
+    let detail = app.get_page(&path, &cookie).await;
+    assert!(
+        detail.contains("jane.smith@umontreal.ca") && detail.contains("diabetes care pathways")
+    );
+    assert!(
+        detail.contains("I&#39;d like to make a request"),
+        "the transcript is shown, escaped"
+    );
+    let csrf = csrf_of(&detail);
+
+    // Without (or with a wrong) anti-forgery token: refused, nothing changes.
+    for fields in [
+        vec![("status", "triaged")],
+        vec![("status", "triaged"), ("csrf", "0000")],
+    ] {
+        let r = app
+            .post_form(&format!("{path}/status"), Some(&cookie), &fields)
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let r = app
+        .post_form(
+            &format!("{path}/status"),
+            None,
+            &[("status", "triaged"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "no session: sent to sign in"
+    );
+    assert_eq!(r.headers()[LOCATION], "/staff/login");
+    let parsed = RequestRef::parse(&reference).unwrap();
+    assert_eq!(
+        app.store.get_request(&parsed).unwrap().unwrap().status,
+        RequestStatus::New
+    );
+
+    let r = app
+        .post_form(
+            &format!("{path}/status"),
+            Some(&cookie),
+            &[("status", "triaged"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], path.as_str());
+    let page = app.get_page(&path, &cookie).await;
+    assert!(
+        page.contains("Modification enregistrée"),
+        "the change is confirmed"
+    );
+    assert_eq!(
+        app.store.get_request(&parsed).unwrap().unwrap().status,
+        RequestStatus::Triaged
+    );
+
+    let r = app
+        .post_form(
+            &format!("{path}/assign"),
+            Some(&cookie),
+            &[("assignee", "Benoît"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post_form(
+            &format!("{path}/note"),
+            Some(&cookie),
+            &[("note", "Called her <back> on Monday"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Closing needs a reason: the store's refusal is shown, in the page's language.
+    app.post_form(
+        &format!("{path}/status"),
+        Some(&cookie),
+        &[("status", "closed"), ("csrf", &csrf)],
+    )
+    .await;
+    let page = app.get_page(&path, &cookie).await;
+    assert!(
+        page.contains("écrivez le motif"),
+        "the missing reason is explained: {page}"
+    );
+    assert_ne!(
+        app.store.get_request(&parsed).unwrap().unwrap().status,
+        RequestStatus::Closed
+    );
+
+    app.post_form(
+        &format!("{path}/status"),
+        Some(&cookie),
+        &[
+            ("status", "closed"),
+            ("note", "Letter sent"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    let stored = app.store.get_request(&parsed).unwrap().unwrap();
+    assert_eq!(stored.status, RequestStatus::Closed);
+    assert_eq!(stored.closed_reason.as_deref(), Some("Letter sent"));
+    assert_eq!(stored.assignee.as_deref(), Some("Benoît"));
+
+    let page = app.get_page(&path, &cookie).await;
+    assert!(
+        page.contains("Called her &lt;back&gt; on Monday"),
+        "the note is shown, escaped"
+    );
+    let history = &page[page
+        .find("<table class=\"history\">")
+        .expect("a history table")..];
+    for expected in [
+        "Triée",
+        "Fermée",
+        "Letter sent",
+        "Benoît",
+        "assigned",
+        "note",
+        "ana",
+    ] {
+        assert!(
+            history.contains(expected),
+            "the history shows {expected}: {history}"
+        );
+    }
+    let events = app.store.history(&parsed).unwrap();
+    assert!(
+        events.iter().any(|e| e.by == STAFF_USER),
+        "changes are recorded under the staff member's name"
+    );
+
+    let csv = app.get("/staff/export.csv", Some(&cookie)).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("reference,"), "{csv}");
+    assert!(csv.contains(&reference) && csv.contains("Letter sent"));
+    let csv = app.get_page("/staff/export.csv?status=new", &cookie).await;
+    assert!(!csv.contains(&reference), "exports follow the filters");
+    let json: Value =
+        serde_json::from_str(&app.get_page("/staff/export.json", &cookie).await).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/staff/export.csv", None).await.status(),
+        StatusCode::SEE_OTHER,
+        "exports need a session"
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_requester_name_is_escaped_in_every_staff_page() {
+    let app = spawn_app().await;
+    let request = app
+        .store
+        .create_request(
+            new_request("<script>alert(1)</script>", "mallory@example.ca"),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    let cookie = app.staff_login().await;
+    let list = app.get_page("/staff", &cookie).await;
+    let detail = app
+        .get_page(&format!("/staff/requests/{}", request.reference), &cookie)
+        .await;
+    for html in [&list, &detail] {
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "shown as text: {html}"
+        );
+        assert!(!html.contains("<script>alert(1)"), "never as markup");
+    }
+    let r = app.get("/staff", Some(&cookie)).await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let search = app
+        .get_page("/staff?q=%22%3E%3Cimg%20src%3Dx%3E", &cookie)
+        .await;
+    assert!(
+        search.contains("value=\"&quot;&gt;&lt;img src=x&gt;\""),
+        "filter values are escaped too"
+    );
+}
+
+#[tokio::test]
+async fn staff_pages_switch_language_and_remember_it() {
+    let app = spawn_app().await;
+    let cookie = app.staff_login().await;
+    assert!(app
+        .get_page("/staff", &cookie)
+        .await
+        .contains("<html lang=\"fr\">"));
+    let english = app.get_page("/staff?lang=en", &cookie).await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("No request matches"));
+    let later = app.get_page("/staff", &cookie).await;
+    assert!(
+        later.contains("<html lang=\"en\">"),
+        "the choice is remembered in the session"
+    );
+    let missing = app
+        .get("/staff/requests/SSA-2026-99999", Some(&cookie))
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("No such request"));
+    assert_eq!(
+        app.get("/staff/requests/bogus", Some(&cookie))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
