@@ -110,8 +110,18 @@ fn query_latency(c: &mut Criterion) {
             "index of {name}: {passages} passages built in {:.2?}",
             started.elapsed()
         );
+        let langs: Vec<Language> = questions
+            .iter()
+            .map(|q| knowledge.reply_language(q.as_str(), None))
+            .collect();
         let mut i = 0;
-        group.bench_function(name, |b| {
+        group.bench_function(format!("{name}/uncached"), |b| {
+            b.iter(|| {
+                i = (i + 1) % questions.len();
+                black_box(knowledge.ask_uncached(&questions[i], langs[i]))
+            })
+        });
+        group.bench_function(format!("{name}/cached"), |b| {
             b.iter(|| {
                 i = (i + 1) % questions.len();
                 black_box(knowledge.ask(&questions[i], None))

@@ -172,7 +172,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("configuration {source_name}: {message}")]
-    Syntax { source_name: String, message: String },
+    Syntax {
+        source_name: String,
+        message: String,
+    },
     #[error("configuration {source_name}: key `{key}`: {reason}")]
     Invalid {
         source_name: String,
@@ -194,7 +197,10 @@ impl Config {
                 if local.is_file() {
                     (read(local)?, local.display().to_string())
                 } else {
-                    (EMBEDDED_DEFAULTS.to_string(), "embedded defaults".to_string())
+                    (
+                        EMBEDDED_DEFAULTS.to_string(),
+                        "embedded defaults".to_string(),
+                    )
                 }
             }
         };
@@ -203,26 +209,39 @@ impl Config {
 
     /// Parses `text` (named `source_name` in errors), applies the `GUICHET__*` entries of
     /// `env`, and validates the result.
-    pub fn from_toml(text: &str, source_name: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
+    pub fn from_toml(
+        text: &str,
+        source_name: &str,
+        env: &[(String, String)],
+    ) -> Result<Config, ConfigError> {
         let syntax = |source_name: &str, e: toml::de::Error| ConfigError::Syntax {
             source_name: source_name.to_string(),
             message: e.to_string(),
         };
         // Deserialising the text itself (not a Value) keeps line numbers in the errors.
         let mut config: Config = toml::from_str(text).map_err(|e| syntax(source_name, e))?;
-        let overrides: Vec<&(String, String)> = env.iter().filter(|(name, _)| name.starts_with(ENV_PREFIX)).collect();
+        let overrides: Vec<&(String, String)> = env
+            .iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .collect();
         if !overrides.is_empty() {
             let mut table: toml::Table = text.parse().map_err(|e| syntax(source_name, e))?;
             for (name, value) in overrides {
-                let keys: Vec<String> = name[ENV_PREFIX.len()..].split("__").map(|k| k.to_ascii_lowercase()).collect();
-                set_path(&mut table, &keys, parse_env_value(value)).map_err(|reason| ConfigError::Invalid {
-                    source_name: format!("environment variable {name}"),
-                    key: keys.join("."),
-                    reason,
+                let keys: Vec<String> = name[ENV_PREFIX.len()..]
+                    .split("__")
+                    .map(|k| k.to_ascii_lowercase())
+                    .collect();
+                set_path(&mut table, &keys, parse_env_value(value)).map_err(|reason| {
+                    ConfigError::Invalid {
+                        source_name: format!("environment variable {name}"),
+                        key: keys.join("."),
+                        reason,
+                    }
                 })?;
             }
             let merged = toml::to_string(&table).expect("a TOML table always serialises");
-            config = toml::from_str(&merged).map_err(|e| syntax(&format!("{source_name} with GUICHET__* overrides"), e))?;
+            config = toml::from_str(&merged)
+                .map_err(|e| syntax(&format!("{source_name} with GUICHET__* overrides"), e))?;
         }
         config.source = source_name.to_string();
         config.validate()?;
@@ -244,30 +263,62 @@ impl Config {
             return invalid("knowledge.dir", "must not be empty".into());
         }
         if !(1..=10).contains(&self.search.max_hits) {
-            return invalid("search.max_hits", format!("{} is out of range (1 to 10)", self.search.max_hits));
+            return invalid(
+                "search.max_hits",
+                format!("{} is out of range (1 to 10)", self.search.max_hits),
+            );
         }
         if !(0.0..=1.0).contains(&self.search.min_confidence) {
-            return invalid("search.min_confidence", format!("{} is out of range (0 to 1)", self.search.min_confidence));
+            return invalid(
+                "search.min_confidence",
+                format!("{} is out of range (0 to 1)", self.search.min_confidence),
+            );
         }
         if self.conversation.idle_timeout_minutes == 0 {
-            return invalid("conversation.idle_timeout_minutes", "must be at least 1".into());
+            return invalid(
+                "conversation.idle_timeout_minutes",
+                "must be at least 1".into(),
+            );
         }
         if !(1..=3650).contains(&self.privacy.conversation_retention_days) {
-            return invalid("privacy.conversation_retention_days", format!("{} is out of range (1 to 3650)", self.privacy.conversation_retention_days));
+            return invalid(
+                "privacy.conversation_retention_days",
+                format!(
+                    "{} is out of range (1 to 3650)",
+                    self.privacy.conversation_retention_days
+                ),
+            );
         }
         if let Err(e) = self.web.listen.parse::<SocketAddr>() {
-            return invalid("web.listen", format!("'{}' is not an address like 127.0.0.1:8080 ({e})", self.web.listen));
+            return invalid(
+                "web.listen",
+                format!(
+                    "'{}' is not an address like 127.0.0.1:8080 ({e})",
+                    self.web.listen
+                ),
+            );
         }
         for origin in &self.web.allowed_origins {
             let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
-                && !origin.trim_end_matches('/').contains(|c: char| c.is_whitespace())
+                && !origin
+                    .trim_end_matches('/')
+                    .contains(|c: char| c.is_whitespace())
                 && origin.matches('/').count() == 2;
             if !ok {
-                return invalid("web.allowed_origins", format!("'{origin}' is not an origin like https://ssaquebec.ca"));
+                return invalid(
+                    "web.allowed_origins",
+                    format!("'{origin}' is not an origin like https://ssaquebec.ca"),
+                );
             }
         }
         if !(1..=100_000).contains(&self.web.max_message_chars) {
-            return invalid("web.max_message_chars", format!("{} is out of range (1 to 100000)", self.web.max_message_chars));
+            return invalid(
+                "web.max_message_chars",
+                format!(
+                    "{} is out of range (1 to 100000)",
+                    self.web.max_message_chars
+                ),
+            );
         }
         if self.web.rate_limit_per_minute == 0 {
             return invalid("web.rate_limit_per_minute", "must be at least 1".into());
@@ -275,13 +326,22 @@ impl Config {
         let mut names = std::collections::HashSet::new();
         for (i, s) in self.staff.iter().enumerate() {
             if s.username.trim().is_empty() || s.username.contains(char::is_whitespace) {
-                return invalid(&format!("staff[{i}].username"), "must be a non-empty word".into());
+                return invalid(
+                    &format!("staff[{i}].username"),
+                    "must be a non-empty word".into(),
+                );
             }
             if !names.insert(s.username.as_str()) {
-                return invalid(&format!("staff[{i}].username"), format!("'{}' appears twice", s.username));
+                return invalid(
+                    &format!("staff[{i}].username"),
+                    format!("'{}' appears twice", s.username),
+                );
             }
             if !s.password_hash.starts_with("$argon2") {
-                return invalid(&format!("staff[{i}].password_hash"), "must be an argon2 hash made by `guichet hash-password`".into());
+                return invalid(
+                    &format!("staff[{i}].password_hash"),
+                    "must be an argon2 hash made by `guichet hash-password`".into(),
+                );
             }
         }
         Ok(())
@@ -303,7 +363,10 @@ impl Config {
 
     /// The address the web server listens on (validated at load).
     pub fn listen_addr(&self) -> SocketAddr {
-        self.web.listen.parse().expect("web.listen is validated at load")
+        self.web
+            .listen
+            .parse()
+            .expect("web.listen is validated at load")
     }
 }
 
@@ -319,7 +382,9 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 fn parse_env_value(value: &str) -> toml::Value {
     let probe = format!("v = {value}");
     match probe.parse::<toml::Table>() {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(value.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(value.to_string())),
         Err(_) => toml::Value::String(value.to_string()),
     }
 }
@@ -332,7 +397,9 @@ fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Res
             Ok(())
         }
         [head, rest @ ..] if !head.is_empty() => {
-            let entry = table.entry(head.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = table
+                .entry(head.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             match entry {
                 toml::Value::Table(t) => set_path(t, rest, value),
                 _ => Err(format!("`{head}` is not a section")),
@@ -360,31 +427,53 @@ mod tests {
         let defaults = without_source(parse("").unwrap());
         assert_eq!(defaults, Config::default());
         assert_eq!(without_source(parse(EMBEDDED_DEFAULTS).unwrap()), defaults);
-        let example = without_source(parse(include_str!("../config/guichet.example.toml")).unwrap());
+        let example =
+            without_source(parse(include_str!("../config/guichet.example.toml")).unwrap());
         assert_eq!(example, defaults);
     }
 
     #[test]
     fn a_bad_value_names_its_key() {
         let err = parse("[search]\nmax_hits = 0\n").unwrap_err().to_string();
-        assert!(err.contains("search.max_hits") && err.contains("out of range"), "{err}");
-        let err = parse("[search]\ndefault_language = \"de\"\n").unwrap_err().to_string();
-        assert!(err.contains("default_language") && err.contains("line 2"), "{err}");
-        let err = parse("[search]\nmin_confidence = 1.5\n").unwrap_err().to_string();
+        assert!(
+            err.contains("search.max_hits") && err.contains("out of range"),
+            "{err}"
+        );
+        let err = parse("[search]\ndefault_language = \"de\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("default_language") && err.contains("line 2"),
+            "{err}"
+        );
+        let err = parse("[search]\nmin_confidence = 1.5\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("search.min_confidence"), "{err}");
-        let err = parse("[web]\nlisten = \"localhost\"\n").unwrap_err().to_string();
+        let err = parse("[web]\nlisten = \"localhost\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("web.listen"), "{err}");
-        let err = parse("[web]\nallowed_origins = [\"ssaquebec.ca\"]\n").unwrap_err().to_string();
+        let err = parse("[web]\nallowed_origins = [\"ssaquebec.ca\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("web.allowed_origins"), "{err}");
-        let err = parse("[[staff]]\nusername = \"ana\"\npassword_hash = \"secret\"\n").unwrap_err().to_string();
-        assert!(err.contains("staff[0].password_hash") && err.contains("argon2"), "{err}");
+        let err = parse("[[staff]]\nusername = \"ana\"\npassword_hash = \"secret\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("staff[0].password_hash") && err.contains("argon2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_unknown_or_mistyped_key_is_named_with_its_line() {
         let err = parse("[search]\nmax_hit = 3\n").unwrap_err().to_string();
         assert!(err.contains("max_hit") && err.contains("line 2"), "{err}");
-        let err = parse("[search]\nmax_hits = \"three\"\n").unwrap_err().to_string();
+        let err = parse("[search]\nmax_hits = \"three\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("max_hits") && err.contains("line 2"), "{err}");
     }
 
@@ -398,8 +487,14 @@ mod tests {
     fn environment_variables_override_one_key() {
         let env = vec![
             ("GUICHET__SEARCH__MAX_HITS".to_string(), "5".to_string()),
-            ("GUICHET__DATA_DIR".to_string(), "/var/lib/guichet".to_string()),
-            ("GUICHET__WEB__ALLOWED_ORIGINS".to_string(), "[\"https://ssaquebec.ca\"]".to_string()),
+            (
+                "GUICHET__DATA_DIR".to_string(),
+                "/var/lib/guichet".to_string(),
+            ),
+            (
+                "GUICHET__WEB__ALLOWED_ORIGINS".to_string(),
+                "[\"https://ssaquebec.ca\"]".to_string(),
+            ),
             ("PATH".to_string(), "/usr/bin".to_string()),
         ];
         let c = Config::from_toml(EMBEDDED_DEFAULTS, "defaults", &env).unwrap();

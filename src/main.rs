@@ -154,9 +154,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve(config),
         Command::Chat { json, session } => {
             let assistant = assistant(&config)?;
-            let conversation = session.unwrap_or_else(|| format!("{}-{}", std::process::id(), OffsetDateTime::now_utc().unix_timestamp()));
+            let conversation = session.unwrap_or_else(|| {
+                format!(
+                    "{}-{}",
+                    std::process::id(),
+                    OffsetDateTime::now_utc().unix_timestamp()
+                )
+            });
             let color = !json && std::io::stdout().is_terminal();
-            guichet::terminal::run(&assistant, &conversation, json, std::io::stdin().lock(), std::io::stdout().lock(), color)?;
+            guichet::terminal::run(
+                &assistant,
+                &conversation,
+                json,
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+                color,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Index => {
@@ -175,7 +188,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ask { lang, json, question } => {
+        Command::Ask {
+            lang,
+            json,
+            question,
+        } => {
             let knowledge = Knowledge::open(&config).context("opening the index")?;
             let text = question.join(" ");
             let answer = match Question::parse(&text) {
@@ -185,7 +202,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 Err(_) => {
                     let l = lang.unwrap_or(config.search.default_language);
-                    anyhow::bail!("{} / {}", Msg::EmptyQuestion.text(l), Msg::EmptyQuestion.text(l.other()));
+                    anyhow::bail!(
+                        "{} / {}",
+                        Msg::EmptyQuestion.text(l),
+                        Msg::EmptyQuestion.text(l.other())
+                    );
                 }
             };
             if json {
@@ -212,8 +233,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
-            println!("{}", guichet::web::hash_password(password).context("hashing the password")?);
+            anyhow::ensure!(
+                password.chars().count() >= 10,
+                "the password must have at least 10 characters"
+            );
+            println!(
+                "{}",
+                guichet::web::hash_password(password).context("hashing the password")?
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -221,17 +248,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn store(config: &Config) -> anyhow::Result<Arc<dyn RequestStore>> {
     let path = config.database_path();
-    let store = SqliteStore::open(&path).with_context(|| format!("opening the request database {}", path.display()))?;
+    let store = SqliteStore::open(&path)
+        .with_context(|| format!("opening the request database {}", path.display()))?;
     Ok(Arc::new(store))
 }
 
 fn assistant(config: &Config) -> anyhow::Result<Assistant> {
     let knowledge = Knowledge::open(config).context("opening the knowledge base")?;
-    Ok(Assistant::new(knowledge, store(config)?, Settings::from_config(config)))
+    Ok(Assistant::new(
+        knowledge,
+        store(config)?,
+        Settings::from_config(config),
+    ))
 }
 
 fn who(by: Option<String>) -> String {
-    by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "staff".to_string())
+    by.or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "staff".to_string())
 }
 
 fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCode> {
@@ -240,8 +273,13 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
     let reference = |r: &str| RequestRef::parse(r).map_err(|e| anyhow::anyhow!("{r}: {e}"));
     match command {
         RequestsCommand::List { status, json } => {
-            let status = status.map(|s| RequestStatus::parse(&s).map_err(|e| anyhow::anyhow!("{s}: {e}"))).transpose()?;
-            let list = store.list_requests(&RequestFilter { status, ..Default::default() })?;
+            let status = status
+                .map(|s| RequestStatus::parse(&s).map_err(|e| anyhow::anyhow!("{s}: {e}")))
+                .transpose()?;
+            let list = store.list_requests(&RequestFilter {
+                status,
+                ..Default::default()
+            })?;
             if json {
                 println!("{}", export::to_json(&list));
             } else {
@@ -250,23 +288,45 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
         }
         RequestsCommand::Show { reference: r, json } => {
             let r = reference(&r)?;
-            let request = store.get_request(&r)?.with_context(|| format!("no request {r}"))?;
+            let request = store
+                .get_request(&r)?
+                .with_context(|| format!("no request {r}"))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&request.to_json())?);
             } else {
                 print!("{}", export::render_detail(&request, &store.history(&r)?));
             }
         }
-        RequestsCommand::SetStatus { reference: r, status, note, by } => {
-            let status = RequestStatus::parse(&status).map_err(|e| anyhow::anyhow!("{status}: {e}"))?;
-            let request = store.set_status(&reference(&r)?, status, note.as_deref(), &who(by), now)?;
+        RequestsCommand::SetStatus {
+            reference: r,
+            status,
+            note,
+            by,
+        } => {
+            let status =
+                RequestStatus::parse(&status).map_err(|e| anyhow::anyhow!("{status}: {e}"))?;
+            let request =
+                store.set_status(&reference(&r)?, status, note.as_deref(), &who(by), now)?;
             println!("{} → {}", request.reference, request.status.code());
         }
-        RequestsCommand::Assign { reference: r, staff, by } => {
+        RequestsCommand::Assign {
+            reference: r,
+            staff,
+            by,
+        } => {
             let request = store.assign(&reference(&r)?, &staff, &who(by), now)?;
-            println!("{} → {} ({})", request.reference, staff, request.status.code());
+            println!(
+                "{} → {} ({})",
+                request.reference,
+                staff,
+                request.status.code()
+            );
         }
-        RequestsCommand::Note { reference: r, note, by } => {
+        RequestsCommand::Note {
+            reference: r,
+            note,
+            by,
+        } => {
             let request = store.add_note(&reference(&r)?, &note, &who(by), now)?;
             println!("{}: note added", request.reference);
         }
@@ -280,7 +340,10 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
         RequestsCommand::Erase { email, by } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
             let erased = store.erase_person(&email, &who(by), now)?;
-            println!("erased {} request(s) and {} conversation(s)", erased.requests, erased.conversations);
+            println!(
+                "erased {} request(s) and {} conversation(s)",
+                erased.requests, erased.conversations
+            );
         }
         RequestsCommand::Purge => {
             let days = i64::from(config.privacy.conversation_retention_days);
@@ -292,7 +355,9 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
 }
 
 fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let assistant = tokio::task::spawn_blocking({
             let config = config.clone();

@@ -11,9 +11,20 @@ use crate::requests::model::Channel;
 /// message (plain text, or `{"text": …, "action": …}`) and each reply is one JSON line;
 /// otherwise replies are written for a person, and `/action` (e.g. `/confirm`) presses a
 /// button.
-pub fn run(assistant: &Assistant, conversation: &str, json: bool, input: impl BufRead, mut output: impl Write, color: bool) -> std::io::Result<()> {
+pub fn run(
+    assistant: &Assistant,
+    conversation: &str,
+    json: bool,
+    input: impl BufRead,
+    mut output: impl Write,
+    color: bool,
+) -> std::io::Result<()> {
     if !json {
-        writeln!(output, "{}", Msg::Help.text(assistant.settings().default_language))?;
+        writeln!(
+            output,
+            "{}",
+            Msg::Help.text(assistant.settings().default_language)
+        )?;
         write!(output, "> ")?;
         output.flush()?;
     }
@@ -52,7 +63,11 @@ fn parse_line(conversation: &str, line: &str, json: bool) -> Incoming {
 
 /// A reply as a person reads it in a terminal.
 pub fn render(reply: &Reply, color: bool) -> String {
-    let (open, close) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
+    let (open, close) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
     let mut out = reply.text.clone();
     for (i, hit) in reply.hits.iter().enumerate() {
         out.push_str(&format!("\n\n{}. {open}{}{close}", i + 1, hit.title));
@@ -65,7 +80,11 @@ pub fn render(reply: &Reply, color: bool) -> String {
         }
     }
     if !reply.actions.is_empty() {
-        let buttons: Vec<String> = reply.actions.iter().map(|a| format!("/{} ({})", a.id(), a.label(reply.lang))).collect();
+        let buttons: Vec<String> = reply
+            .actions
+            .iter()
+            .map(|a| format!("/{} ({})", a.id(), a.label(reply.lang)))
+            .collect();
         out.push_str(&format!("\n[{}]", buttons.join("  ")));
     }
     out

@@ -24,14 +24,48 @@ pub fn yes_no(text: &str) -> Option<bool> {
     }
     let j = joined(text);
     const NO: &[&str] = &[
-        " no ", " nope ", " non ", " refuse ", " je refuse ", " i do not agree ", " disagree ",
-        " pas d accord ", " not now ", " pas maintenant ", " no thanks ", " non merci ",
+        " no ",
+        " nope ",
+        " non ",
+        " refuse ",
+        " je refuse ",
+        " i do not agree ",
+        " disagree ",
+        " pas d accord ",
+        " not now ",
+        " pas maintenant ",
+        " no thanks ",
+        " non merci ",
     ];
     const YES: &[&str] = &[
-        " yes ", " y ", " yeah ", " yep ", " ok ", " okay ", " sure ", " agree ", " i agree ",
-        " oui ", " o ", " ouais ", " d accord ", " daccord ", " accepte ", " j accepte ",
-        " confirm ", " confirmer ", " confirme ", " send ", " envoyer ", " envoie ", " go ",
-        " parfait ", " bien sur ", " of course ", " please do ", " volontiers ",
+        " yes ",
+        " y ",
+        " yeah ",
+        " yep ",
+        " ok ",
+        " okay ",
+        " sure ",
+        " agree ",
+        " i agree ",
+        " oui ",
+        " o ",
+        " ouais ",
+        " d accord ",
+        " daccord ",
+        " accepte ",
+        " j accepte ",
+        " confirm ",
+        " confirmer ",
+        " confirme ",
+        " send ",
+        " envoyer ",
+        " envoie ",
+        " go ",
+        " parfait ",
+        " bien sur ",
+        " of course ",
+        " please do ",
+        " volontiers ",
     ];
     if NO.iter().any(|p| j.contains(p)) {
         return Some(false);
@@ -51,7 +85,16 @@ pub fn is_cancel(text: &str) -> bool {
     w.iter().any(|x| {
         matches!(
             x.as_str(),
-            "cancel" | "annuler" | "annule" | "annulez" | "stop" | "arreter" | "arrete" | "abandonner" | "quit" | "abort"
+            "cancel"
+                | "annuler"
+                | "annule"
+                | "annulez"
+                | "stop"
+                | "arreter"
+                | "arrete"
+                | "abandonner"
+                | "quit"
+                | "abort"
         )
     })
 }
@@ -69,7 +112,9 @@ pub fn is_greeting(text: &str) -> bool {
         "hi", "hello", "hey", "bonjour", "salut", "allo", "bonsoir", "coucou", "help", "aide",
         "aidez", "menu", "start", "morning", "good", "bon", "matin", "yo",
     ];
-    w.iter().all(|x| GREETINGS.contains(&x.as_str()) || matches!(x.as_str(), "moi" | "me" | "please" | "svp"))
+    w.iter().all(|x| {
+        GREETINGS.contains(&x.as_str()) || matches!(x.as_str(), "moi" | "me" | "please" | "svp")
+    })
 }
 
 /// A message asking for the staff's help rather than for information.
@@ -80,15 +125,36 @@ pub fn wants_request(text: &str) -> bool {
     }
     let j = joined(text);
     const PHRASES: &[&str] = &[
-        " make a request ", " request support ", " request help ", " submit a request ",
-        " new request ", " like to request ", " want to request ", " need support ",
-        " need help from ", " talk to staff ", " talk to someone ", " speak to someone ",
-        " speak to a person ", " contact staff ", " contact the staff ", " human ",
-        " faire une demande ", " deposer une demande ", " soumettre une demande ",
-        " nouvelle demande ", " demande de soutien ", " demander du soutien ",
-        " demander de l aide ", " parler a quelqu un ", " parler a une personne ",
-        " parler a l equipe ", " joindre l equipe ", " contacter l equipe ",
-        " besoin de soutien ", " besoin d aide ",
+        " make a request ",
+        " request support ",
+        " request help ",
+        " submit a request ",
+        " new request ",
+        " like to request ",
+        " want to request ",
+        " need support ",
+        " need help from ",
+        " talk to staff ",
+        " talk to someone ",
+        " speak to someone ",
+        " speak to a person ",
+        " contact staff ",
+        " contact the staff ",
+        " human ",
+        " faire une demande ",
+        " deposer une demande ",
+        " soumettre une demande ",
+        " nouvelle demande ",
+        " demande de soutien ",
+        " demander du soutien ",
+        " demander de l aide ",
+        " parler a quelqu un ",
+        " parler a une personne ",
+        " parler a l equipe ",
+        " joindre l equipe ",
+        " contacter l equipe ",
+        " besoin de soutien ",
+        " besoin d aide ",
     ];
     PHRASES.iter().any(|p| j.contains(p))
 }
@@ -113,7 +179,9 @@ pub fn field_named(word: &str) -> Option<Field> {
     Some(match word {
         "name" | "nom" => Field::Name,
         "email" | "mail" | "courriel" | "adresse" | "e" => Field::Email,
-        "organization" | "organisation" | "organisme" | "affiliation" | "org" => Field::Organization,
+        "organization" | "organisation" | "organisme" | "affiliation" | "org" => {
+            Field::Organization
+        }
         "type" => Field::Type,
         "description" | "descriptif" => Field::Description,
         _ => return None,
@@ -161,7 +229,16 @@ pub fn change_request(text: &str) -> Option<Field> {
     let verb = w.iter().any(|x| {
         matches!(
             x.as_str(),
-            "change" | "modify" | "edit" | "correct" | "fix" | "update" | "modifier" | "changer" | "corriger" | "modifie"
+            "change"
+                | "modify"
+                | "edit"
+                | "correct"
+                | "fix"
+                | "update"
+                | "modifier"
+                | "changer"
+                | "corriger"
+                | "modifie"
         )
     });
     if !verb {
@@ -181,7 +258,10 @@ pub fn email_candidate(text: &str) -> Option<&str> {
 pub fn request_type(text: &str) -> Option<RequestType> {
     let w = words(text);
     if let Some(n) = w.iter().find_map(|x| x.parse::<usize>().ok()) {
-        return n.checked_sub(1).and_then(|i| RequestType::ALL.get(i)).copied();
+        return n
+            .checked_sub(1)
+            .and_then(|i| RequestType::ALL.get(i))
+            .copied();
     }
     let trimmed = text.trim().to_lowercase();
     if let Some(t) = RequestType::parse_code(&trimmed) {
@@ -192,17 +272,44 @@ pub fn request_type(text: &str) -> Option<RequestType> {
         Some(RequestType::OngoingProject)
     } else if has(&["lettre", "letter", "appui"]) {
         Some(RequestType::LetterOfSupport)
-    } else if has(&["subvention", "subventions", "grant", "grants", "financement", "funding"]) {
+    } else if has(&[
+        "subvention",
+        "subventions",
+        "grant",
+        "grants",
+        "financement",
+        "funding",
+    ]) {
         Some(RequestType::GrantApplication)
     } else if has(&["communaute", "community", "pratique", "practice"]) {
         Some(RequestType::CommunityOfPractice)
     } else if has(&["outil", "outils", "tool", "tools", "plateforme", "platform"]) {
         Some(RequestType::ToolOrPlatform)
-    } else if has(&["formation", "formations", "training", "cours", "course", "webinaire", "webinar"]) {
+    } else if has(&[
+        "formation",
+        "formations",
+        "training",
+        "cours",
+        "course",
+        "webinaire",
+        "webinar",
+    ]) {
         Some(RequestType::Training)
-    } else if has(&["partenariat", "partnership", "partenaire", "partner", "public"]) {
+    } else if has(&[
+        "partenariat",
+        "partnership",
+        "partenaire",
+        "partner",
+        "public",
+    ]) {
         Some(RequestType::Partnership)
-    } else if has(&["exploratoire", "exploratory", "rencontre", "meeting", "reunion"]) {
+    } else if has(&[
+        "exploratoire",
+        "exploratory",
+        "rencontre",
+        "meeting",
+        "reunion",
+    ]) {
         Some(RequestType::ExploratoryMeeting)
     } else {
         None
@@ -215,7 +322,15 @@ mod tests {
 
     #[test]
     fn yes_and_no_in_both_languages() {
-        for y in ["yes", "Oui", "OK!", "d'accord", "J'accepte", "confirmer", "I agree"] {
+        for y in [
+            "yes",
+            "Oui",
+            "OK!",
+            "d'accord",
+            "J'accepte",
+            "confirmer",
+            "I agree",
+        ] {
             assert_eq!(yes_no(y), Some(true), "{y}");
         }
         for n in ["no", "Non.", "je refuse", "No thanks", "pas d'accord"] {
@@ -228,12 +343,21 @@ mod tests {
     #[test]
     fn cancel_greetings_and_requests() {
         assert!(is_cancel("annuler") && is_cancel("Cancel please") && is_cancel("Annulé"));
-        assert!(!is_cancel("how do I cancel a request I sent to the unit last week"));
-        assert!(is_greeting("Bonjour!") && is_greeting("hello") && is_greeting("help") && is_greeting("?"));
+        assert!(!is_cancel(
+            "how do I cancel a request I sent to the unit last week"
+        ));
+        assert!(
+            is_greeting("Bonjour!")
+                && is_greeting("hello")
+                && is_greeting("help")
+                && is_greeting("?")
+        );
         assert!(!is_greeting("bonjour, qui finance l'unité ?"));
         assert!(wants_request("I'd like to request support"));
         assert!(wants_request("je voudrais faire une demande"));
-        assert!(wants_request("Je voudrais faire une demande de soutien svp"));
+        assert!(wants_request(
+            "Je voudrais faire une demande de soutien svp"
+        ));
         assert!(!wants_request("What is the CIHR?"));
     }
 
@@ -248,13 +372,28 @@ mod tests {
 
     #[test]
     fn corrections_name_their_field() {
-        assert_eq!(correction("email: jane@x.ca"), Some((Field::Email, "jane@x.ca".into())));
-        assert_eq!(correction("Nom : Marie Tremblay"), Some((Field::Name, "Marie Tremblay".into())));
-        assert_eq!(correction("my name is Jane Smith."), Some((Field::Name, "Jane Smith".into())));
-        assert_eq!(correction("mon courriel est marie@ulaval.ca"), Some((Field::Email, "marie@ulaval.ca".into())));
+        assert_eq!(
+            correction("email: jane@x.ca"),
+            Some((Field::Email, "jane@x.ca".into()))
+        );
+        assert_eq!(
+            correction("Nom : Marie Tremblay"),
+            Some((Field::Name, "Marie Tremblay".into()))
+        );
+        assert_eq!(
+            correction("my name is Jane Smith."),
+            Some((Field::Name, "Jane Smith".into()))
+        );
+        assert_eq!(
+            correction("mon courriel est marie@ulaval.ca"),
+            Some((Field::Email, "marie@ulaval.ca".into()))
+        );
         assert_eq!(correction("Note: I need help with a grant"), None);
         assert_eq!(change_request("change email"), Some(Field::Email));
-        assert_eq!(change_request("modifier la description"), Some(Field::Description));
+        assert_eq!(
+            change_request("modifier la description"),
+            Some(Field::Description)
+        );
         assert_eq!(change_request("confirm"), None);
     }
 
@@ -262,19 +401,40 @@ mod tests {
     fn request_types_from_numbers_codes_and_words() {
         assert_eq!(request_type("3"), Some(RequestType::GrantApplication));
         assert_eq!(request_type("9"), None);
-        assert_eq!(request_type("letter_of_support"), Some(RequestType::LetterOfSupport));
-        assert_eq!(request_type("une lettre d'appui"), Some(RequestType::LetterOfSupport));
-        assert_eq!(request_type("help with a grant application"), Some(RequestType::GrantApplication));
+        assert_eq!(
+            request_type("letter_of_support"),
+            Some(RequestType::LetterOfSupport)
+        );
+        assert_eq!(
+            request_type("une lettre d'appui"),
+            Some(RequestType::LetterOfSupport)
+        );
+        assert_eq!(
+            request_type("help with a grant application"),
+            Some(RequestType::GrantApplication)
+        );
         assert_eq!(request_type("formation"), Some(RequestType::Training));
-        assert_eq!(request_type("projet en cours"), Some(RequestType::OngoingProject));
-        assert_eq!(request_type("communaute de pratique"), Some(RequestType::CommunityOfPractice));
+        assert_eq!(
+            request_type("projet en cours"),
+            Some(RequestType::OngoingProject)
+        );
+        assert_eq!(
+            request_type("communaute de pratique"),
+            Some(RequestType::CommunityOfPractice)
+        );
         assert_eq!(request_type("banana"), None);
     }
 
     #[test]
     fn finds_an_email_in_a_sentence() {
-        assert_eq!(email_candidate("it's jane@umontreal.ca, thanks"), Some("jane@umontreal.ca"));
-        assert_eq!(email_candidate("<marie@ulaval.ca>"), Some("marie@ulaval.ca"));
+        assert_eq!(
+            email_candidate("it's jane@umontreal.ca, thanks"),
+            Some("jane@umontreal.ca")
+        );
+        assert_eq!(
+            email_candidate("<marie@ulaval.ca>"),
+            Some("marie@ulaval.ca")
+        );
         assert_eq!(email_candidate("no address"), None);
     }
 }

@@ -20,7 +20,9 @@ use tokio::sync::broadcast;
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::question::Question;
-use crate::requests::model::{Channel, Email, NewRequest, RequestRef, RequestStatus, RequestType, Speaker};
+use crate::requests::model::{
+    Channel, Email, NewRequest, RequestRef, RequestStatus, RequestType, Speaker,
+};
 use crate::requests::{RequestStore, StoredConversation};
 use crate::search::{Answer, Hit, Knowledge};
 use state::{State, Step};
@@ -95,9 +97,16 @@ impl Action {
     }
 
     pub fn parse(id: &str) -> Option<Action> {
-        [Action::MakeRequest, Action::Confirm, Action::Cancel, Action::ConsentYes, Action::ConsentNo, Action::No]
-            .into_iter()
-            .find(|a| a.id() == id)
+        [
+            Action::MakeRequest,
+            Action::Confirm,
+            Action::Cancel,
+            Action::ConsentYes,
+            Action::ConsentNo,
+            Action::No,
+        ]
+        .into_iter()
+        .find(|a| a.id() == id)
     }
 
     /// The button's label in `lang`.
@@ -139,7 +148,11 @@ pub struct Incoming {
 
 impl Incoming {
     /// A text message with no sender details, the common case in chat channels.
-    pub fn text(channel: Channel, conversation: impl Into<String>, text: impl Into<String>) -> Incoming {
+    pub fn text(
+        channel: Channel,
+        conversation: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Incoming {
         Incoming {
             channel,
             conversation: conversation.into(),
@@ -249,10 +262,15 @@ struct Inner {
     settings: Settings,
     events: broadcast::Sender<RequestLogged>,
     locks: Vec<Mutex<()>>,
+    recent: RecentConversations,
 }
 
 impl Assistant {
-    pub fn new(knowledge: Knowledge, store: Arc<dyn RequestStore>, settings: Settings) -> Assistant {
+    pub fn new(
+        knowledge: Knowledge,
+        store: Arc<dyn RequestStore>,
+        settings: Settings,
+    ) -> Assistant {
         let (events, _) = broadcast::channel(256);
         Assistant {
             inner: Arc::new(Inner {
@@ -261,6 +279,7 @@ impl Assistant {
                 settings,
                 events,
                 locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+                recent: RecentConversations::default(),
             }),
         }
     }
@@ -282,6 +301,18 @@ impl Assistant {
         self.inner.events.subscribe()
     }
 
+    /// Erases everything about a person: their requests and conversations in the store,
+    /// and the conversations this engine holds in memory.
+    pub fn erase_person(
+        &self,
+        email: &Email,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<crate::requests::Erasure, crate::requests::StoreError> {
+        self.inner.recent.clear();
+        self.inner.store.erase_person(email, by, now)
+    }
+
     /// Handles one message now. Blocking (search and SQLite): async channels call it from
     /// `tokio::task::spawn_blocking`.
     pub fn handle(&self, incoming: Incoming) -> Reply {
@@ -298,7 +329,9 @@ impl Assistant {
             h.finish() as usize % LOCK_STRIPES
         };
         // A poisoned stripe only means another message panicked; the state is in the store.
-        let _guard = self.inner.locks[stripe].lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.inner.locks[stripe]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let fallback_lang = Language::detect(&incoming.text)
             .or(incoming.lang_hint)
             .unwrap_or(self.inner.settings.default_language);
@@ -321,36 +354,65 @@ impl Assistant {
 
     /// Erases conversations idle for longer than the retention period; returns how many.
     pub fn purge_expired(&self, now: OffsetDateTime) -> Result<usize, crate::requests::StoreError> {
-        let n = self.inner.store.purge_conversations(now - self.inner.settings.retention)?;
+        self.inner.recent.clear();
+        let n = self
+            .inner
+            .store
+            .purge_conversations(now - self.inner.settings.retention)?;
         if n > 0 {
-            tracing::info!(conversations = n, "erased conversations past their retention period");
+            tracing::info!(
+                conversations = n,
+                "erased conversations past their retention period"
+            );
         }
         Ok(n)
     }
 
-    fn converse(&self, key: &str, incoming: Incoming, now: OffsetDateTime) -> Result<Reply, crate::requests::StoreError> {
+    fn converse(
+        &self,
+        key: &str,
+        incoming: Incoming,
+        now: OffsetDateTime,
+    ) -> Result<Reply, crate::requests::StoreError> {
         let store = &self.inner.store;
-        let stored = store.load_conversation(key)?;
-        let created_at = stored.as_ref().map(|c| c.created_at).unwrap_or(now);
-        let mut state: State = stored
-            .as_ref()
-            .and_then(|c| serde_json::from_value(c.state.clone()).ok())
-            .unwrap_or_default();
+        // The store is the record; the recent map only spares re-reading and re-parsing a
+        // conversation that is still going on (written through on every message).
+        let recent = self.inner.recent.get(key);
+        let (mut state, created_at, updated_at) = match recent {
+            Some(r) => (r.state, r.created_at, Some(r.updated_at)),
+            None => match store.load_conversation(key)? {
+                Some(c) => (
+                    serde_json::from_value(c.state).unwrap_or_default(),
+                    c.created_at,
+                    Some(c.updated_at),
+                ),
+                None => (State::default(), now, None),
+            },
+        };
         let mut turn = Turn::default();
-        let expired = stored
-            .as_ref()
-            .is_some_and(|c| state.in_intake() && now - c.updated_at > self.inner.settings.idle_timeout);
+        let expired = updated_at
+            .is_some_and(|at| state.in_intake() && now - at > self.inner.settings.idle_timeout);
 
-        let text: String = incoming.text.trim().chars().take(MAX_MESSAGE_CHARS).collect();
+        let text: String = incoming
+            .text
+            .trim()
+            .chars()
+            .take(MAX_MESSAGE_CHARS)
+            .collect();
         let detected = Language::detect(&text);
         // Short answers to personal fields (a name, an organization) say nothing reliable
         // about the language; everything else lets the person switch.
-        let keeps_language = matches!(state.step, Step::Asking(Field::Name | Field::Email | Field::Organization | Field::Type));
+        let keeps_language = matches!(
+            state.step,
+            Step::Asking(Field::Name | Field::Email | Field::Organization | Field::Type)
+        );
         let lang = match (detected, keeps_language, state.lang) {
             (Some(l), false, _) => l,
             (_, _, Some(l)) => l,
             (Some(l), true, None) => l,
-            (None, _, None) => incoming.lang_hint.unwrap_or(self.inner.settings.default_language),
+            (None, _, None) => incoming
+                .lang_hint
+                .unwrap_or(self.inner.settings.default_language),
         };
         state.lang = Some(lang);
         turn.lang = lang;
@@ -372,9 +434,11 @@ impl Assistant {
         }
         self.dispatch(&mut state, &incoming, &text, &mut turn, now)?;
         let reply = turn.reply();
-        let mut said = reply.text.clone();
+        // Staff need the gist of what guichet said: the first sentence and the titles
+        // of the excerpts shown (the excerpts themselves are in the knowledge base).
+        let mut said: String = reply.text.lines().next().unwrap_or_default().to_string();
         for h in &reply.hits {
-            said.push_str(&format!("\n[{}] {}", h.title, h.excerpt.plain()));
+            said.push_str(&format!("\n[{}]", h.title));
         }
         if !state.transcript.is_empty() {
             state.record(Speaker::Guichet, &said, now);
@@ -395,16 +459,35 @@ impl Assistant {
             created_at,
             updated_at: now,
         })?;
+        self.inner.recent.put(
+            key,
+            Recent {
+                state,
+                created_at,
+                updated_at: now,
+            },
+        );
         Ok(reply)
     }
 
-    fn dispatch(&self, state: &mut State, incoming: &Incoming, text: &str, turn: &mut Turn, now: OffsetDateTime) -> Result<(), crate::requests::StoreError> {
+    fn dispatch(
+        &self,
+        state: &mut State,
+        incoming: &Incoming,
+        text: &str,
+        turn: &mut Turn,
+        now: OffsetDateTime,
+    ) -> Result<(), crate::requests::StoreError> {
         let action = incoming.action;
         if action == Some(Action::Cancel) || intent::is_cancel(text) {
             if state.in_intake() || state.step == Step::Offered {
                 let was_intake = state.in_intake();
                 state.drop_intake();
-                turn.say(if was_intake { Msg::Cancelled } else { Msg::OfferDeclined });
+                turn.say(if was_intake {
+                    Msg::Cancelled
+                } else {
+                    Msg::OfferDeclined
+                });
             } else {
                 turn.say(Msg::NothingToCancel);
                 turn.actions = vec![Action::MakeRequest];
@@ -414,7 +497,9 @@ impl Assistant {
         match state.step {
             Step::Asking(field) => self.intake_step(field, state, incoming, text, turn, now),
             Step::Offered => {
-                let yes = action == Some(Action::MakeRequest) || action == Some(Action::ConsentYes) || intent::yes_no(text) == Some(true);
+                let yes = action == Some(Action::MakeRequest)
+                    || action == Some(Action::ConsentYes)
+                    || intent::yes_no(text) == Some(true);
                 if yes {
                     self.start_intake(state, incoming, turn);
                 } else if action == Some(Action::No) || intent::yes_no(text) == Some(false) {
@@ -436,7 +521,9 @@ impl Assistant {
 
     /// A message outside any intake: a request, a greeting or a question.
     fn idle(&self, state: &mut State, incoming: &Incoming, text: &str, turn: &mut Turn) {
-        if incoming.action == Some(Action::MakeRequest) || (!intent::looks_like_question(text) && intent::wants_request(text)) {
+        if incoming.action == Some(Action::MakeRequest)
+            || (!intent::looks_like_question(text) && intent::wants_request(text))
+        {
             self.start_intake(state, incoming, turn);
             return;
         }
@@ -485,18 +572,29 @@ impl Assistant {
             state.form.email = Some(email.as_str().to_string());
         }
         turn.say(Msg::IntakeStart);
-        if let Some(d) = keep_description.filter(|d| DESCRIPTION_CHARS.contains(&d.chars().count())) {
+        if let Some(d) = keep_description.filter(|d| DESCRIPTION_CHARS.contains(&d.chars().count()))
+        {
             turn.say_text(Msg::DescriptionKnown.fill(turn.lang, &[("description", &d)]));
             state.form.description = Some(d);
         }
         self.ask_next(state, turn);
     }
 
-    fn intake_step(&self, field: Field, state: &mut State, incoming: &Incoming, text: &str, turn: &mut Turn, now: OffsetDateTime) -> Result<(), crate::requests::StoreError> {
+    fn intake_step(
+        &self,
+        field: Field,
+        state: &mut State,
+        incoming: &Incoming,
+        text: &str,
+        turn: &mut Turn,
+        now: OffsetDateTime,
+    ) -> Result<(), crate::requests::StoreError> {
         let action = incoming.action;
         if let Some((f, value)) = intent::correction(text) {
             if self.set_field(state, f, &value, turn) {
-                turn.say_text(Msg::Corrected.fill(turn.lang, &[("field", f.label().text(turn.lang))]));
+                turn.say_text(
+                    Msg::Corrected.fill(turn.lang, &[("field", f.label().text(turn.lang))]),
+                );
                 if matches!(field, Field::Consent | Field::Confirm) {
                     state.back_to_confirm = state.consent;
                 }
@@ -589,7 +687,14 @@ impl Assistant {
 
     /// A message that is not a valid value for `field`: answer it if it is a question,
     /// else say `invalid`; then ask for the field again.
-    fn question_or(&self, text: &str, invalid: Msg, field: Field, state: &mut State, turn: &mut Turn) {
+    fn question_or(
+        &self,
+        text: &str,
+        invalid: Msg,
+        field: Field,
+        state: &mut State,
+        turn: &mut Turn,
+    ) {
         if intent::looks_like_question(text) {
             self.answer(text, turn);
             turn.say(Msg::BackToIntake);
@@ -620,7 +725,13 @@ impl Assistant {
             },
             Field::Organization => {
                 // One line: the store refuses line breaks in an organization.
-                let v: String = value.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(300).collect();
+                let v: String = value
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(300)
+                    .collect();
                 if v.is_empty() {
                     return false;
                 }
@@ -695,17 +806,27 @@ impl Assistant {
                     .privacy_contact
                     .clone()
                     .unwrap_or_else(|| Msg::ContactStaff.text(lang).to_string());
-                turn.say_text(Msg::AskConsent.fill(lang, &[("days", &days), ("contact", &contact)]));
+                turn.say_text(
+                    Msg::AskConsent.fill(lang, &[("days", &days), ("contact", &contact)]),
+                );
                 turn.actions = vec![Action::ConsentYes, Action::ConsentNo];
             }
             Field::Confirm => {
-                turn.say_text(Msg::AskConfirm.fill(lang, &[("summary", &summary(&state.form, lang))]));
+                turn.say_text(
+                    Msg::AskConfirm.fill(lang, &[("summary", &summary(&state.form, lang))]),
+                );
                 turn.actions = vec![Action::Confirm, Action::Cancel];
             }
         }
     }
 
-    fn log_request(&self, state: &mut State, incoming: &Incoming, turn: &mut Turn, now: OffsetDateTime) -> Result<(), crate::requests::StoreError> {
+    fn log_request(
+        &self,
+        state: &mut State,
+        incoming: &Incoming,
+        turn: &mut Turn,
+        now: OffsetDateTime,
+    ) -> Result<(), crate::requests::StoreError> {
         let f = state.form.clone();
         let complete = (|| {
             Some(NewRequest {
@@ -735,7 +856,9 @@ impl Assistant {
         state.form = Default::default();
         state.consent = false;
         state.step = Step::Idle;
-        turn.say_text(Msg::Logged.fill(turn.lang, &[("reference", &request.reference.to_string())]));
+        turn.say_text(
+            Msg::Logged.fill(turn.lang, &[("reference", &request.reference.to_string())]),
+        );
         turn.request = Some(LoggedRequest {
             reference: request.reference,
             status: request.status,
@@ -753,6 +876,48 @@ impl Assistant {
     }
 }
 
+/// How long a conversation read from the store is trusted without reading it again. It
+/// bounds how long an erasure made by another process (`guichet requests erase`) can be
+/// missed by a conversation that is still going on.
+const RECENT_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most conversations held in memory (the map is emptied when full).
+const RECENT_MAX: usize = 20_000;
+
+/// Conversations that are going on, as last saved.
+#[derive(Default)]
+struct RecentConversations {
+    map: Mutex<std::collections::HashMap<String, (std::time::Instant, Recent)>>,
+}
+
+#[derive(Clone)]
+struct Recent {
+    state: State,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl RecentConversations {
+    fn get(&self, key: &str) -> Option<Recent> {
+        // A poisoned lock only means a panic elsewhere; the map is still sound.
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < RECENT_TTL)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn put(&self, key: &str, recent: Recent) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= RECENT_MAX && !map.contains_key(key) {
+            map.clear();
+        }
+        map.insert(key.to_string(), (std::time::Instant::now(), recent));
+    }
+
+    fn clear(&self) {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 /// A plausible person's name: 2 to 200 characters, with letters, no address, few words.
 fn valid_name(value: &str) -> Option<String> {
     let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -762,7 +927,9 @@ fn valid_name(value: &str) -> Option<String> {
         && letters * 2 >= chars
         && !v.contains('@')
         && v.split_whitespace().count() <= 8
-        && !v.chars().any(|c| c.is_control() || matches!(c, '<' | '>' | '{' | '}'));
+        && !v
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '<' | '>' | '{' | '}'));
     ok.then_some(v)
 }
 
@@ -777,9 +944,15 @@ fn summary(form: &state::Form, lang: Language) -> String {
     [
         line(Msg::FieldName, form.name.as_deref().unwrap_or("")),
         line(Msg::FieldEmail, form.email.as_deref().unwrap_or("")),
-        line(Msg::FieldOrganization, form.organization.as_deref().unwrap_or("")),
+        line(
+            Msg::FieldOrganization,
+            form.organization.as_deref().unwrap_or(""),
+        ),
         line(Msg::FieldType, &kind),
-        line(Msg::FieldDescription, form.description.as_deref().unwrap_or("")),
+        line(
+            Msg::FieldDescription,
+            form.description.as_deref().unwrap_or(""),
+        ),
     ]
     .join("\n")
 }

@@ -8,9 +8,12 @@ use crate::language::Language;
 use crate::requests::model::{Speaker, TranscriptEntry};
 
 /// At most this many transcript entries are kept (the oldest go first).
-const MAX_TRANSCRIPT: usize = 60;
+const MAX_TRANSCRIPT: usize = 40;
 /// Longer messages are cut in the transcript.
 const MAX_ENTRY_CHARS: usize = 2_000;
+/// guichet's own replies are cut shorter: staff need the gist, and the state is saved on
+/// every message.
+const MAX_OWN_ENTRY_CHARS: usize = 300;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
@@ -72,8 +75,20 @@ impl State {
     }
 
     pub fn record(&mut self, from: Speaker, text: &str, at: time::OffsetDateTime) {
-        let text: String = text.chars().take(MAX_ENTRY_CHARS).collect();
-        self.transcript.push(TranscriptEntry { at, from, text });
+        let max = if from == Speaker::Guichet {
+            MAX_OWN_ENTRY_CHARS
+        } else {
+            MAX_ENTRY_CHARS
+        };
+        let mut cut: String = text.chars().take(max).collect();
+        if cut.len() < text.len() {
+            cut.push('…');
+        }
+        self.transcript.push(TranscriptEntry {
+            at,
+            from,
+            text: cut,
+        });
         if self.transcript.len() > MAX_TRANSCRIPT {
             let extra = self.transcript.len() - MAX_TRANSCRIPT;
             self.transcript.drain(..extra);

@@ -461,22 +461,22 @@ fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 
 impl RequestStore for SqliteStore {
     fn load_conversation(&self, key: &str) -> Result<Option<StoredConversation>, StoreError> {
-        let row = self
-            .lock()
-            .query_row(
+        let conn = self.lock();
+        // Cached: the engine loads and saves a conversation on every chat message.
+        let row = conn
+            .prepare_cached(
                 r#"SELECT channel, contact_email, state, created_at, updated_at
                    FROM conversations WHERE "key" = ?1"#,
-                [key],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                },
-            )
+            )?
+            .query_row([key], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })
             .optional()?;
         let Some((channel, contact_email, state, created_at, updated_at)) = row else {
             return Ok(None);
@@ -517,8 +517,9 @@ impl RequestStore for SqliteStore {
         }
         let created_at = db_time("conversation created_at", conversation.created_at)?;
         let updated_at = db_time("conversation updated_at", conversation.updated_at)?;
-        self.lock().execute(
-            r#"INSERT INTO conversations
+        self.lock()
+            .prepare_cached(
+                r#"INSERT INTO conversations
                    ("key", channel, contact_email, state, created_at, updated_at)
                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                ON CONFLICT ("key") DO UPDATE SET
@@ -526,15 +527,15 @@ impl RequestStore for SqliteStore {
                    contact_email = excluded.contact_email,
                    state = excluded.state,
                    updated_at = excluded.updated_at"#,
-            params![
+            )?
+            .execute(params![
                 key,
                 conversation.channel.code(),
                 conversation.contact_email.as_ref().map(Email::as_str),
                 state,
                 created_at,
                 updated_at
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 

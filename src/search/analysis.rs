@@ -270,6 +270,8 @@ const FRENCH_STOP_WORDS: &[&str] = &[
     "connaître",
     "hui",
     "aujourd",
+    "rôle",
+    "rôles",
 ];
 
 /// Snowball's English list, with question and courtesy words added.
@@ -411,6 +413,8 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
     "tell",
     "know",
     "also",
+    "role",
+    "roles",
     "get",
     "like",
     "want",

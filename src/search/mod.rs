@@ -14,7 +14,7 @@ pub mod query;
 pub mod spelling;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
@@ -33,7 +33,7 @@ use query::{lang_slot, Concept, Origin};
 use spelling::Speller;
 
 /// How many passages BM25 hands to the re-ranking.
-const CANDIDATES: usize = 40;
+const CANDIDATES: usize = 20;
 /// Weight of the title/aliases/section field against the body.
 const NAMES_BOOST: f32 = 2.0;
 /// Weight of a synonym or a correction against the words typed.
@@ -42,6 +42,10 @@ const ALTERNATIVE_BOOST: f32 = 0.8;
 const OTHER_LANGUAGE_FACTOR: f32 = 0.6;
 /// A hit after the first must score at least this share of the first.
 const RELATIVE_CUTOFF: f32 = 0.3;
+/// Weight of a word absent from the base, as a share of the weight of the rarest word.
+const UNKNOWN_WORD_WEIGHT: f32 = 0.5;
+/// Recent answers kept in memory: people ask the same few questions again and again.
+const CACHED_ANSWERS: usize = 4_096;
 
 /// The indexed knowledge base, ready to answer. Cheap to clone and share between tasks.
 #[derive(Clone)]
@@ -58,6 +62,9 @@ struct Inner {
     config: SearchConfig,
     manifest: Manifest,
     rebuilt: bool,
+    /// Answers by (question, reply language). The index never changes under a `Knowledge`
+    /// (a rebuild makes a new one), so entries never go stale; the map is emptied when full.
+    cache: Mutex<HashMap<(String, Language), Answer>>,
 }
 
 impl Knowledge {
@@ -121,6 +128,7 @@ impl Knowledge {
                 config,
                 manifest: opened.manifest,
                 rebuilt: opened.rebuilt,
+                cache: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -153,8 +161,26 @@ impl Knowledge {
     /// but the other language is searched too.
     #[tracing::instrument(level = "debug", skip(self), fields(question = %question))]
     pub fn ask_in(&self, question: &Question, lang: Language) -> Answer {
+        let key = (question.as_str().to_lowercase(), lang);
+        // A poisoned lock only means a panic elsewhere; the map itself is still sound.
+        if let Some(answer) = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return answer.clone();
+        }
         match self.search(question, lang) {
-            Ok(answer) => answer,
+            Ok(answer) => {
+                let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+                if cache.len() >= CACHED_ANSWERS {
+                    cache.clear();
+                }
+                cache.insert(key, answer.clone());
+                answer
+            }
             Err(e) => {
                 // An index read error must not take the conversation down: say we have no
                 // answer (the fallback offers staff help) and log the cause.
@@ -162,6 +188,14 @@ impl Knowledge {
                 Answer::fallback(lang)
             }
         }
+    }
+
+    /// Answers without the answer cache: what a new question costs (benchmarks use it).
+    pub fn ask_uncached(&self, question: &Question, lang: Language) -> Answer {
+        self.search(question, lang).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "search failed");
+            Answer::fallback(lang)
+        })
     }
 
     fn search(&self, question: &Question, lang: Language) -> tantivy::Result<Answer> {
@@ -343,7 +377,15 @@ impl Knowledge {
                     df = df.max(rarest.unwrap_or(0));
                 }
             }
-            out.push((1.0 + n / (1.0 + df as f32)).ln());
+            let weight = (1.0 + n / (1.0 + df as f32)).ln();
+            // A word the base never uses still counts against confidence, but less than
+            // the rarest word it does use: everyday words ("rôle", "keep") absent from the
+            // Unit's pages should not sink an otherwise well-covered question.
+            out.push(if df == 0 {
+                UNKNOWN_WORD_WEIGHT * weight
+            } else {
+                weight
+            });
         }
         Ok(out)
     }

@@ -26,7 +26,11 @@ pub fn engine() -> Engine {
     let knowledge = Knowledge::open(&cfg).unwrap();
     let store: Arc<dyn RequestStore> = Arc::new(SqliteStore::open(&cfg.database_path()).unwrap());
     let assistant = Assistant::new(knowledge, store.clone(), Settings::from_config(&cfg));
-    Engine { assistant, store, _data: data }
+    Engine {
+        assistant,
+        store,
+        _data: data,
+    }
 }
 
 /// One conversation with a clock that moves a minute per message.
@@ -101,25 +105,44 @@ fn a_complete_english_intake_with_a_correction_and_a_question_in_the_middle_logs
     c.say("What is GRIIS?");
     let r = c.say("I'd like to request support");
     assert_eq!(awaiting(&r), Some(Field::Name));
-    assert!(r.text.contains("used only to handle your request"), "notice before any data: {}", r.text);
+    assert!(
+        r.text.contains("used only to handle your request"),
+        "notice before any data: {}",
+        r.text
+    );
     assert_eq!(awaiting(&c.say("Jane Smith")), Some(Field::Email));
     let r = c.say("jane@@umontreal");
     assert_eq!(awaiting(&r), Some(Field::Email));
     assert!(r.text.contains("does not look valid"), "{}", r.text);
-    assert_eq!(awaiting(&c.say("jane.smith@umontreal.ca")), Some(Field::Organization));
+    assert_eq!(
+        awaiting(&c.say("jane.smith@umontreal.ca")),
+        Some(Field::Organization)
+    );
     // A question in the middle is answered, then the intake resumes.
     let r = c.say("What is the CIHR?");
     assert_eq!(r.answered, Some(true));
     assert!(!r.hits.is_empty());
     assert_eq!(awaiting(&r), Some(Field::Organization));
-    assert_eq!(awaiting(&c.say("Université de Montréal")), Some(Field::Type));
+    assert_eq!(
+        awaiting(&c.say("Université de Montréal")),
+        Some(Field::Type)
+    );
     assert_eq!(awaiting(&c.say("3")), Some(Field::Description));
     let r = c.say("We are preparing a CIHR grant application on diabetes care pathways.");
     assert_eq!(awaiting(&r), Some(Field::Consent));
-    assert!(r.text.contains("Privacy notice") && r.text.contains("30 days"), "{}", r.text);
+    assert!(
+        r.text.contains("Privacy notice") && r.text.contains("30 days"),
+        "{}",
+        r.text
+    );
     let r = c.press(Action::ConsentYes);
     assert_eq!(awaiting(&r), Some(Field::Confirm));
-    assert!(r.text.contains("jane.smith@umontreal.ca") && r.text.contains("Help with a grant application"), "{}", r.text);
+    assert!(
+        r.text.contains("jane.smith@umontreal.ca")
+            && r.text.contains("Help with a grant application"),
+        "{}",
+        r.text
+    );
     // A correction from the summary, then back to the summary.
     let r = c.say("change name");
     assert_eq!(awaiting(&r), Some(Field::Name));
@@ -129,7 +152,11 @@ fn a_complete_english_intake_with_a_correction_and_a_question_in_the_middle_logs
     let r = c.press(Action::Confirm);
     let logged = r.request.clone().expect("a confirmed request is logged");
     assert_eq!(logged.status, RequestStatus::New);
-    assert!(logged.reference.to_string().starts_with("SSA-"), "{}", logged.reference);
+    assert!(
+        logged.reference.to_string().starts_with("SSA-"),
+        "{}",
+        logged.reference
+    );
     assert!(r.text.contains(&logged.reference.to_string()));
     assert_eq!(awaiting(&r), None);
 
@@ -140,8 +167,16 @@ fn a_complete_english_intake_with_a_correction_and_a_question_in_the_middle_logs
     assert_eq!(stored.request_type, RequestType::GrantApplication);
     assert_eq!(stored.language, Language::En);
     assert_eq!(stored.channel, Channel::Web);
-    let transcript: Vec<&str> = stored.transcript.iter().filter(|t| t.from == Speaker::Person).map(|t| t.text.as_str()).collect();
-    assert!(transcript.contains(&"What is GRIIS?"), "earlier questions are in the transcript: {transcript:?}");
+    let transcript: Vec<&str> = stored
+        .transcript
+        .iter()
+        .filter(|t| t.from == Speaker::Person)
+        .map(|t| t.text.as_str())
+        .collect();
+    assert!(
+        transcript.contains(&"What is GRIIS?"),
+        "earlier questions are in the transcript: {transcript:?}"
+    );
     assert!(transcript.contains(&"What is the CIHR?"));
 
     let event = events.try_recv().expect("the logged request is announced");
@@ -186,10 +221,22 @@ fn cancel_at_any_step_keeps_nothing() {
     c.say("Jane Smith");
     let r = c.say("annuler");
     assert_eq!(awaiting(&r), None);
-    assert!(r.text.contains("kept none") || r.text.contains("rien conservé"), "{}", r.text);
+    assert!(
+        r.text.contains("kept none") || r.text.contains("rien conservé"),
+        "{}",
+        r.text
+    );
     let stored = e.store.load_conversation("web:cancel").unwrap().unwrap();
-    assert!(!stored.state.to_string().contains("Jane Smith"), "the name must be gone: {}", stored.state);
-    assert!(e.store.list_requests(&RequestFilter::default()).unwrap().is_empty());
+    assert!(
+        !stored.state.to_string().contains("Jane Smith"),
+        "the name must be gone: {}",
+        stored.state
+    );
+    assert!(e
+        .store
+        .list_requests(&RequestFilter::default())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -197,13 +244,23 @@ fn refused_consent_logs_nothing_and_forgets_the_details() {
     let e = engine();
     let mut c = Chat::new(&e, "refuse");
     c.press(Action::MakeRequest);
-    for answer in ["Jane Smith", "jane@mcgill.ca", "McGill University", "training", "We would like training on patient partnership."] {
+    for answer in [
+        "Jane Smith",
+        "jane@mcgill.ca",
+        "McGill University",
+        "training",
+        "We would like training on patient partnership.",
+    ] {
         c.say(answer);
     }
     let r = c.press(Action::ConsentNo);
     assert_eq!(awaiting(&r), None);
     assert!(r.text.contains("Without your consent"), "{}", r.text);
-    assert!(e.store.list_requests(&RequestFilter::default()).unwrap().is_empty());
+    assert!(e
+        .store
+        .list_requests(&RequestFilter::default())
+        .unwrap()
+        .is_empty());
     let stored = e.store.load_conversation("web:refuse").unwrap().unwrap();
     assert!(!stored.state.to_string().contains("jane@mcgill.ca"));
 }
@@ -217,12 +274,20 @@ fn after_a_fallback_yes_starts_the_intake_with_the_question_as_description() {
     assert!(r.actions.contains(&Action::MakeRequest) && r.actions.contains(&Action::No));
     let r = c.say("yes");
     assert_eq!(awaiting(&r), Some(Field::Name));
-    assert!(r.text.contains("pediatric asthma"), "the question becomes the description: {}", r.text);
+    assert!(
+        r.text.contains("pediatric asthma"),
+        "the question becomes the description: {}",
+        r.text
+    );
     c.say("Jane Smith");
     c.say("jane@mcgill.ca");
     c.say("McGill");
     let r = c.say("4");
-    assert_eq!(awaiting(&r), Some(Field::Consent), "the description is not asked again");
+    assert_eq!(
+        awaiting(&r),
+        Some(Field::Consent),
+        "the description is not asked again"
+    );
 }
 
 #[test]
@@ -270,7 +335,11 @@ fn empty_and_hostile_messages_get_a_reply_and_break_nothing() {
     let e = engine();
     let mut c = Chat::new(&e, "hostile");
     let r = c.say("   ");
-    assert!(r.text.contains("empty") || r.text.contains("vide"), "{}", r.text);
+    assert!(
+        r.text.contains("empty") || r.text.contains("vide"),
+        "{}",
+        r.text
+    );
     let r = c.say("<script>alert(1)</script> DROP TABLE requests; --");
     assert_eq!(r.answered, Some(false));
     let r = c.say(&"é".repeat(100_000));
@@ -284,11 +353,32 @@ fn erasing_a_person_removes_their_request_and_the_conversation_that_holds_their_
     let e = engine();
     let mut c = Chat::new(&e, "erase-me");
     c.say("make a request");
-    for answer in ["Jane Smith", "jane@mcgill.ca", "McGill", "1", "An exploratory meeting about a registry.", "yes", "confirm"] {
+    for answer in [
+        "Jane Smith",
+        "jane@mcgill.ca",
+        "McGill",
+        "1",
+        "An exploratory meeting about a registry.",
+        "yes",
+        "confirm",
+    ] {
         c.say(answer);
     }
-    assert_eq!(e.store.list_requests(&RequestFilter::default()).unwrap().len(), 1);
-    let erased = e.store.erase_person(&Email::parse("jane@mcgill.ca").unwrap(), "staff", OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(
+        e.store
+            .list_requests(&RequestFilter::default())
+            .unwrap()
+            .len(),
+        1
+    );
+    let erased = e
+        .store
+        .erase_person(
+            &Email::parse("jane@mcgill.ca").unwrap(),
+            "staff",
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
     assert_eq!((erased.requests, erased.conversations), (1, 1));
     assert!(e.store.load_conversation("web:erase-me").unwrap().is_none());
 }

@@ -198,9 +198,16 @@ fn chat_json(s: &Setup, lines: &[&str]) -> Vec<serde_json::Value> {
         }
     }
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = stdout(&out);
-    let replies: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let replies: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
     assert_eq!(replies.len(), lines.len(), "one reply per line:\n{text}");
     replies
 }
@@ -228,8 +235,22 @@ fn chat_json_runs_a_complete_intake_one_json_reply_per_line() {
         }
     }
     assert!(!replies[0]["hits"].as_array().unwrap().is_empty());
-    let awaiting: Vec<&str> = replies[1..8].iter().map(|r| r["awaiting"].as_str().unwrap_or("null")).collect();
-    assert_eq!(awaiting, vec!["name", "email", "organization", "type", "description", "consent", "confirm"]);
+    let awaiting: Vec<&str> = replies[1..8]
+        .iter()
+        .map(|r| r["awaiting"].as_str().unwrap_or("null"))
+        .collect();
+    assert_eq!(
+        awaiting,
+        vec![
+            "name",
+            "email",
+            "organization",
+            "type",
+            "description",
+            "consent",
+            "confirm"
+        ]
+    );
     let request = &replies[8]["request"];
     let reference = request["reference"].as_str().expect("logged");
     assert!(reference.starts_with("SSA-"), "{reference}");
@@ -243,7 +264,10 @@ fn chat_json_runs_a_complete_intake_one_json_reply_per_line() {
     assert_eq!(list[0]["reference"], reference);
     let out = guichet(&s, &["requests", "show", reference]);
     let text = stdout(&out);
-    assert!(text.contains("Marie Tremblay") && text.contains("Qui sont vos partenaires?"), "{text}");
+    assert!(
+        text.contains("Marie Tremblay") && text.contains("Qui sont vos partenaires?"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -251,19 +275,52 @@ fn staff_triage_close_export_and_erase_a_request_from_the_command_line() {
     let s = setup("");
     chat_json(
         &s,
-        &["I'd like to request support", "Jane Smith", "jane@mcgill.ca", "McGill", "training", "Training on patient partnership for our team.", "yes", "confirm"],
+        &[
+            "I'd like to request support",
+            "Jane Smith",
+            "jane@mcgill.ca",
+            "McGill",
+            "training",
+            "Training on patient partnership for our team.",
+            "yes",
+            "confirm",
+        ],
     );
-    let list: serde_json::Value = serde_json::from_str(&stdout(&guichet(&s, &["requests", "list", "--json"]))).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&guichet(&s, &["requests", "list", "--json"]))).unwrap();
     let reference = list[0]["reference"].as_str().unwrap().to_string();
     let r = reference.as_str();
 
-    assert!(guichet(&s, &["requests", "set-status", r, "triaged", "--by", "ana"]).status.success());
-    assert!(guichet(&s, &["requests", "assign", r, "paul", "--by", "ana"]).status.success());
+    assert!(
+        guichet(&s, &["requests", "set-status", r, "triaged", "--by", "ana"])
+            .status
+            .success()
+    );
+    assert!(
+        guichet(&s, &["requests", "assign", r, "paul", "--by", "ana"])
+            .status
+            .success()
+    );
     let out = guichet(&s, &["requests", "set-status", r, "closed", "--by", "ana"]);
     assert!(!out.status.success(), "closing needs a reason");
     assert!(String::from_utf8_lossy(&out.stderr).contains("reason"));
-    assert!(guichet(&s, &["requests", "set-status", r, "closed", "--note", "done", "--by", "ana"]).status.success());
-    let shown: serde_json::Value = serde_json::from_str(&stdout(&guichet(&s, &["requests", "show", r, "--json"]))).unwrap();
+    assert!(guichet(
+        &s,
+        &[
+            "requests",
+            "set-status",
+            r,
+            "closed",
+            "--note",
+            "done",
+            "--by",
+            "ana"
+        ]
+    )
+    .status
+    .success());
+    let shown: serde_json::Value =
+        serde_json::from_str(&stdout(&guichet(&s, &["requests", "show", r, "--json"]))).unwrap();
     assert_eq!(shown["status"], "closed");
     assert_eq!(shown["assignee"], "paul");
     let out = guichet(&s, &["requests", "list", "--status", "closed"]);
@@ -273,7 +330,12 @@ fn staff_triage_close_export_and_erase_a_request_from_the_command_line() {
     assert!(csv.starts_with("reference,") && csv.contains(r), "{csv}");
 
     let out = guichet(&s, &["requests", "erase", "--email", "JANE@mcgill.ca"]);
-    assert!(stdout(&out).contains("erased 1 request"), "{}", stdout(&out));
-    let list: serde_json::Value = serde_json::from_str(&stdout(&guichet(&s, &["requests", "list", "--json"]))).unwrap();
+    assert!(
+        stdout(&out).contains("erased 1 request"),
+        "{}",
+        stdout(&out)
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&guichet(&s, &["requests", "list", "--json"]))).unwrap();
     assert!(list.as_array().unwrap().is_empty());
 }
