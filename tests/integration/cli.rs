@@ -339,3 +339,63 @@ fn staff_triage_close_export_and_erase_a_request_from_the_command_line() {
         serde_json::from_str(&stdout(&guichet(&s, &["requests", "list", "--json"]))).unwrap();
     assert!(list.as_array().unwrap().is_empty());
 }
+
+#[test]
+fn serve_answers_on_its_configured_address_and_stops_cleanly_on_sigterm() {
+    // A free port: bind, note it, release (the server binds it right after).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let s = setup(&format!("[web]\nlisten = \"127.0.0.1:{port}\""));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .arg("--config")
+        .arg(&s.config)
+        .arg("serve")
+        .current_dir(s.data.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("guichet serve starts");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let healthy = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(r) = client
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
+                .await
+            {
+                return r.status().is_success();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    });
+    if !healthy {
+        let _ = child.kill();
+        panic!("guichet serve did not answer /healthz on port {port} within 30 s");
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "serve exited with {status} after SIGTERM");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
