@@ -29,6 +29,8 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     pub database: DatabaseConfig,
     pub web: WebConfig,
+    pub discord: DiscordConfig,
+    pub mail: MailConfig,
     /// Staff accounts for the `/staff` pages.
     pub staff: Vec<StaffAccount>,
     /// Where the configuration was read from, for messages.
@@ -46,6 +48,8 @@ impl Default for Config {
             privacy: Default::default(),
             database: Default::default(),
             web: Default::default(),
+            discord: Default::default(),
+            mail: Default::default(),
             staff: Vec::new(),
             source: String::new(),
         }
@@ -154,6 +158,177 @@ impl Default for WebConfig {
     }
 }
 
+/// The Discord channel (off unless enabled; the token itself is never in the file).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordConfig {
+    pub enabled: bool,
+    /// The environment variable holding the bot token, so the secret stays out of files.
+    pub token_env: String,
+    /// Servers (ids) where slash commands are registered and guichet answers; empty: every
+    /// server it is invited to, with commands registered globally.
+    pub guilds: Vec<u64>,
+    /// Channels (ids) where guichet answers mentions; empty: every channel of those servers.
+    pub allowed_channels: Vec<u64>,
+    /// The channel (id) told of every logged request; 0: none.
+    pub staff_channel: u64,
+    /// guichet's public base URL, for links to `/staff/requests/REF` in notifications.
+    pub staff_page_url: String,
+    /// Messages one person may send per minute.
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            enabled: false,
+            token_env: "GUICHET_DISCORD_TOKEN".into(),
+            guilds: Vec::new(),
+            allowed_channels: Vec::new(),
+            staff_channel: 0,
+            staff_page_url: String::new(),
+            rate_limit_per_minute: 10,
+        }
+    }
+}
+
+/// The contact mailbox (off unless enabled; passwords come from environment variables).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    pub enabled: bool,
+    /// The contact address guichet reads and answers from.
+    pub address: String,
+    /// Other addresses that are also guichet's (aliases): never answered, loop markers.
+    pub aliases: Vec<String>,
+    /// Where staff are told of each logged request; empty: no notification email.
+    pub staff_address: String,
+    /// guichet's public base URL, for links to `/staff/requests/REF` in notifications.
+    pub staff_page_url: String,
+    /// The environment variable holding the secret that signs thread tags in subjects;
+    /// when unset, a secret is generated once in the data directory.
+    pub secret_env: String,
+    /// Replies one sender may receive per hour (more are not sent, and logged).
+    pub replies_per_sender_per_hour: u32,
+    /// Replies sent per minute overall (more wait in the outbox).
+    pub replies_per_minute: u32,
+    /// Bytes of a message read at most; the rest is not fetched.
+    pub max_message_bytes: u32,
+    /// Characters of a message's text searched and kept at most.
+    pub max_text_chars: usize,
+    /// Every email is also sent to the contact address; a send interrupted by a crash is
+    /// repeated only if that copy has not come back within this many seconds.
+    pub copy_wait_seconds: u64,
+    pub imap: ImapConfig,
+    pub smtp: SmtpConfig,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            enabled: false,
+            address: String::new(),
+            aliases: Vec::new(),
+            staff_address: String::new(),
+            staff_page_url: String::new(),
+            secret_env: "GUICHET_MAIL_SECRET".into(),
+            replies_per_sender_per_hour: 5,
+            replies_per_minute: 60,
+            max_message_bytes: 5_000_000,
+            max_text_chars: 20_000,
+            copy_wait_seconds: 120,
+            imap: Default::default(),
+            smtp: Default::default(),
+        }
+    }
+}
+
+/// How a mail connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// A plain connection upgraded with STARTTLS (IMAP 143, submission 587).
+    Starttls,
+    /// No encryption at all: only for servers on the loopback interface (tests).
+    Plain,
+}
+
+/// The IMAP side of the contact mailbox.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    /// The environment variable holding the IMAP password.
+    pub password_env: String,
+    /// A PEM file of extra trusted certificate authorities (a private server); empty: the
+    /// usual public roots only.
+    pub ca_file: PathBuf,
+    /// The folder new mail arrives in.
+    pub inbox: String,
+    /// Where handled messages are moved (created if missing).
+    pub done_folder: String,
+    /// Where messages that cannot be read are moved (created if missing).
+    pub quarantine_folder: String,
+    /// Where the copies of guichet's own emails are filed (created if missing).
+    pub sent_folder: String,
+    /// IDLE is renewed this often (servers drop idle connections after 30 minutes).
+    pub idle_minutes: u64,
+    /// How often to check for mail when the server has no IDLE.
+    pub poll_seconds: u64,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            host: String::new(),
+            port: 993,
+            security: Security::Tls,
+            username: String::new(),
+            password_env: "GUICHET_IMAP_PASSWORD".into(),
+            ca_file: PathBuf::new(),
+            inbox: "INBOX".into(),
+            done_folder: "guichet/answered".into(),
+            quarantine_folder: "guichet/quarantine".into(),
+            sent_folder: "guichet/sent".into(),
+            idle_minutes: 25,
+            poll_seconds: 60,
+        }
+    }
+}
+
+/// The SMTP side: how replies are sent.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Empty: send without authentication (a relay that trusts this host).
+    pub username: String,
+    /// The environment variable holding the SMTP password.
+    pub password_env: String,
+    /// A PEM file of extra trusted certificate authorities; empty: public roots only.
+    pub ca_file: PathBuf,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: String::new(),
+            port: 587,
+            security: Security::Starttls,
+            username: String::new(),
+            password_env: "GUICHET_SMTP_PASSWORD".into(),
+            ca_file: PathBuf::new(),
+        }
+    }
+}
+
 /// A staff member who can sign in to `/staff`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -248,6 +423,186 @@ impl Config {
         Ok(config)
     }
 
+    fn invalid(&self, key: &str, reason: String) -> Result<(), ConfigError> {
+        Err(ConfigError::Invalid {
+            source_name: self.source.clone(),
+            key: key.to_string(),
+            reason,
+        })
+    }
+
+    /// `value` at `key` must lie in `range`.
+    fn in_range<T: PartialOrd + std::fmt::Display>(
+        &self,
+        key: &str,
+        value: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<(), ConfigError> {
+        if range.contains(&value) {
+            return Ok(());
+        }
+        self.invalid(
+            key,
+            format!(
+                "{value} is out of range ({} to {})",
+                range.start(),
+                range.end()
+            ),
+        )
+    }
+
+    /// `value` at `key` must be empty or a base URL like https://guichet.example.
+    fn base_url(&self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let url = value.trim_end_matches('/');
+        if !url.is_empty()
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace))
+        {
+            return self.invalid(
+                key,
+                format!("'{value}' is not a base URL like https://guichet.example"),
+            );
+        }
+        Ok(())
+    }
+
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: String| {
+            Err(ConfigError::Invalid {
+                source_name: self.source.clone(),
+                key: key.to_string(),
+                reason,
+            })
+        };
+        let mail = &self.mail;
+        let env_name =
+            |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        for (key, value) in [
+            ("mail.secret_env", &mail.secret_env),
+            ("mail.imap.password_env", &mail.imap.password_env),
+            ("mail.smtp.password_env", &mail.smtp.password_env),
+        ] {
+            if !env_name(value) {
+                return invalid(
+                    key,
+                    format!(
+                        "'{value}' is not an environment variable name like GUICHET_IMAP_PASSWORD"
+                    ),
+                );
+            }
+        }
+        let address = |v: &str| {
+            let v = v.trim();
+            v.len() <= 254
+                && !v.contains(|c: char| c.is_whitespace() || c.is_control())
+                && v.split_once('@')
+                    .is_some_and(|(l, d)| !l.is_empty() && (d.contains('.') || d == "localhost"))
+        };
+        if mail.enabled && !address(&mail.address) {
+            return invalid(
+                "mail.address",
+                format!(
+                    "'{}' is not an email address like contact@ssaquebec.ca",
+                    mail.address
+                ),
+            );
+        }
+        for a in &mail.aliases {
+            if !address(a) {
+                return invalid("mail.aliases", format!("'{a}' is not an email address"));
+            }
+        }
+        if !mail.staff_address.is_empty() && !address(&mail.staff_address) {
+            return invalid(
+                "mail.staff_address",
+                format!("'{}' is not an email address", mail.staff_address),
+            );
+        }
+        self.base_url("mail.staff_page_url", &mail.staff_page_url)?;
+        self.in_range(
+            "mail.replies_per_sender_per_hour",
+            mail.replies_per_sender_per_hour,
+            1..=1_000,
+        )?;
+        self.in_range(
+            "mail.replies_per_minute",
+            mail.replies_per_minute,
+            1..=100_000,
+        )?;
+        self.in_range(
+            "mail.max_message_bytes",
+            mail.max_message_bytes,
+            10_000..=100_000_000,
+        )?;
+        self.in_range("mail.max_text_chars", mail.max_text_chars, 100..=200_000)?;
+        self.in_range("mail.copy_wait_seconds", mail.copy_wait_seconds, 1..=86_400)?;
+        for (side, host, port, security) in [
+            ("imap", &mail.imap.host, mail.imap.port, mail.imap.security),
+            ("smtp", &mail.smtp.host, mail.smtp.port, mail.smtp.security),
+        ] {
+            if mail.enabled && host.trim().is_empty() {
+                return invalid(
+                    &format!("mail.{side}.host"),
+                    "must be set when mail.enabled is true".into(),
+                );
+            }
+            if port == 0 {
+                return invalid(
+                    &format!("mail.{side}.port"),
+                    "must be a port number (1 to 65535)".into(),
+                );
+            }
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if security == Security::Plain && mail.enabled && !loopback {
+                return invalid(
+                    &format!("mail.{side}.security"),
+                    format!(
+                        "\"plain\" sends passwords and mail unencrypted: only allowed for a server on this machine (127.0.0.1), not '{host}'"
+                    ),
+                );
+            }
+        }
+        if mail.enabled && mail.imap.username.trim().is_empty() {
+            return invalid(
+                "mail.imap.username",
+                "must be set when mail.enabled is true".into(),
+            );
+        }
+        for (key, value) in [
+            ("mail.imap.inbox", &mail.imap.inbox),
+            ("mail.imap.done_folder", &mail.imap.done_folder),
+            ("mail.imap.quarantine_folder", &mail.imap.quarantine_folder),
+            ("mail.imap.sent_folder", &mail.imap.sent_folder),
+        ] {
+            if value.trim().is_empty() || value.contains(|c: char| c.is_control() || c == '"') {
+                return invalid(key, format!("'{value}' is not a folder name"));
+            }
+        }
+        if mail.imap.done_folder == mail.imap.inbox
+            || mail.imap.quarantine_folder == mail.imap.inbox
+            || mail.imap.sent_folder == mail.imap.inbox
+        {
+            return invalid(
+                "mail.imap.done_folder",
+                "handled and quarantined mail must go to folders other than the inbox".into(),
+            );
+        }
+        if !(1..=29).contains(&mail.imap.idle_minutes) {
+            return invalid(
+                "mail.imap.idle_minutes",
+                format!(
+                    "{} is out of range (1 to 29: servers end IDLE after 30 minutes)",
+                    mail.imap.idle_minutes
+                ),
+            );
+        }
+        self.in_range("mail.imap.poll_seconds", mail.imap.poll_seconds, 1..=3_600)?;
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| {
             Err(ConfigError::Invalid {
@@ -323,6 +678,41 @@ impl Config {
         if self.web.rate_limit_per_minute == 0 {
             return invalid("web.rate_limit_per_minute", "must be at least 1".into());
         }
+        let discord = &self.discord;
+        if discord.token_env.is_empty()
+            || !discord
+                .token_env
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return invalid(
+                "discord.token_env",
+                format!(
+                    "'{}' is not an environment variable name like GUICHET_DISCORD_TOKEN",
+                    discord.token_env
+                ),
+            );
+        }
+        if discord.guilds.contains(&0) {
+            return invalid("discord.guilds", "ids are positive numbers".into());
+        }
+        if discord.allowed_channels.contains(&0) {
+            return invalid(
+                "discord.allowed_channels",
+                "ids are positive numbers".into(),
+            );
+        }
+        self.base_url("discord.staff_page_url", &discord.staff_page_url)?;
+        if !(1..=600).contains(&discord.rate_limit_per_minute) {
+            return invalid(
+                "discord.rate_limit_per_minute",
+                format!(
+                    "{} is out of range (1 to 600)",
+                    discord.rate_limit_per_minute
+                ),
+            );
+        }
+        self.validate_mail()?;
         let mut names = std::collections::HashSet::new();
         for (i, s) in self.staff.iter().enumerate() {
             if s.username.trim().is_empty() || s.username.contains(char::is_whitespace) {
@@ -504,6 +894,95 @@ mod tests {
         let bad = vec![("GUICHET__SEARCH__MAX_HITS".to_string(), "50".to_string())];
         let err = Config::from_toml(EMBEDDED_DEFAULTS, "defaults", &bad).unwrap_err();
         assert!(err.to_string().contains("search.max_hits"), "{err}");
+    }
+
+    #[test]
+    fn the_mail_section_is_off_by_default_and_its_bad_values_name_their_key() {
+        let c = parse("").unwrap();
+        assert!(!c.mail.enabled);
+        assert_eq!(c.mail.imap.password_env, "GUICHET_IMAP_PASSWORD");
+        let on = "[mail]\nenabled = true\naddress = \"contact@ssaquebec.ca\"\n[mail.imap]\nhost = \"imap.example.org\"\nusername = \"contact\"\n[mail.smtp]\nhost = \"smtp.example.org\"\n";
+        let c = parse(on).unwrap();
+        assert_eq!(c.mail.imap.security, Security::Tls);
+        for (text, key) in [
+            (
+                "[mail]\nenabled = true\naddress = \"contact\"\n",
+                "mail.address",
+            ),
+            (&on.replace("imap.example.org", ""), "mail.imap.host"),
+            (
+                &on.replace("[mail.smtp]\n", "[mail.smtp]\nsecurity = \"plain\"\n"),
+                "mail.smtp.security",
+            ),
+            (
+                &on.replace(
+                    "host = \"imap.example.org\"",
+                    "host = \"imap.example.org\"\nsecurity = \"none\"",
+                ),
+                "security",
+            ),
+            ("[mail]\nstaff_address = \"staff\"\n", "mail.staff_address"),
+            (
+                "[mail]\nreplies_per_minute = 0\n",
+                "mail.replies_per_minute",
+            ),
+            ("[mail]\ncopy_wait_seconds = 0\n", "mail.copy_wait_seconds"),
+            (
+                "[mail.imap]\npassword_env = \"my password\"\n",
+                "mail.imap.password_env",
+            ),
+            (
+                "[mail.imap]\ndone_folder = \"INBOX\"\n",
+                "mail.imap.done_folder",
+            ),
+            ("[mail.imap]\nidle_minutes = 30\n", "mail.imap.idle_minutes"),
+            ("[mail.imap]\npassword = \"secret\"\n", "password"),
+        ] {
+            let err = parse(text).expect_err(text).to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+        // Plain is fine for a server on this machine (the test rig).
+        let local = on
+            .replace("imap.example.org", "127.0.0.1")
+            .replace("[mail.imap]\n", "[mail.imap]\nsecurity = \"plain\"\n");
+        assert!(parse(&local).is_ok());
+    }
+
+    #[test]
+    fn the_discord_section_is_off_by_default_and_its_bad_values_name_their_key() {
+        let c = parse("").unwrap();
+        assert!(!c.discord.enabled);
+        assert_eq!(c.discord.token_env, "GUICHET_DISCORD_TOKEN");
+        let c = parse("[discord]\nenabled = true\nguilds = [123456789012345678]\nstaff_channel = 42\nstaff_page_url = \"https://guichet.example/\"\n").unwrap();
+        assert_eq!(c.discord.guilds, vec![123_456_789_012_345_678]);
+        assert_eq!(c.discord.staff_channel, 42);
+        for (text, key) in [
+            ("[discord]\ntoken_env = \"my token\"\n", "discord.token_env"),
+            ("[discord]\ntoken_env = \"\"\n", "discord.token_env"),
+            ("[discord]\nguilds = [0]\n", "discord.guilds"),
+            (
+                "[discord]\nallowed_channels = [0]\n",
+                "discord.allowed_channels",
+            ),
+            (
+                "[discord]\nstaff_page_url = \"guichet.example\"\n",
+                "discord.staff_page_url",
+            ),
+            (
+                "[discord]\nrate_limit_per_minute = 0\n",
+                "discord.rate_limit_per_minute",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{text:?}: {err}");
+        }
+        let err = parse("[discord]\ntoken = \"secret\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("token") && err.contains("line 2"),
+            "a token in the file is refused: {err}"
+        );
     }
 
     #[test]

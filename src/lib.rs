@@ -23,9 +23,11 @@
 
 pub mod assistant;
 pub mod config;
+pub mod discord;
 pub mod eval;
 pub mod knowledge;
 pub mod language;
+pub mod mail;
 pub mod messages;
 pub mod question;
 pub mod requests;

@@ -340,9 +340,11 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
         RequestsCommand::Erase { email, by } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
             let erased = store.erase_person(&email, &who(by), now)?;
+            let mail = guichet::mail::ledger::Ledger::open(&config.database_path())?
+                .erase(email.as_str())?;
             println!(
-                "erased {} request(s) and {} conversation(s)",
-                erased.requests, erased.conversations
+                "erased {} request(s), {} conversation(s) and {} mail record(s)",
+                erased.requests, erased.conversations, mail
             );
         }
         RequestsCommand::Purge => {
@@ -371,6 +373,26 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
 
         let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
         let purge = tokio::spawn(purge_every_hour(assistant.clone(), stop.subscribe()));
+        let discord = config.discord.enabled.then(|| {
+            let (assistant, settings, stop) = (assistant.clone(), config.discord.clone(), stop.subscribe());
+            tokio::spawn(async move {
+                // A Discord failure (missing or rejected token) stops this channel only.
+                match guichet::discord::client::run(assistant, settings, stop).await {
+                    Ok(()) => tracing::info!("Discord channel stopped"),
+                    Err(e) => tracing::error!(error = %e, "the Discord channel is not running"),
+                }
+            })
+        });
+        let mail = config.mail.enabled.then(|| {
+            let (assistant, config, stop) = (assistant.clone(), config.clone(), stop.clone());
+            tokio::spawn(async move {
+                // A mail failure (missing password, bad certificate) stops this channel only.
+                match guichet::mail::run(assistant, config, stop).await {
+                    Ok(()) => tracing::info!("mail channel stopped"),
+                    Err(e) => tracing::error!(error = %e, "the mail channel is not running"),
+                }
+            })
+        });
         let state = guichet::web::AppState::new(assistant, &config);
         let mut web_stop = stop.subscribe();
         let web = tokio::spawn(guichet::web::serve(listener, state, async move {
@@ -385,6 +407,16 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
             Ok(Ok(Err(e))) => tracing::error!(error = %e, "web server failed"),
             Ok(Err(e)) => tracing::error!(error = %e, "web server task panicked"),
             Err(_) => tracing::warn!("web server did not stop within 10 s"),
+        }
+        if let Some(discord) = discord {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), discord).await.is_err() {
+                tracing::warn!("the Discord channel did not stop within 10 s");
+            }
+        }
+        if let Some(mail) = mail {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), mail).await.is_err() {
+                tracing::warn!("the mail channel did not stop within 10 s");
+            }
         }
         let _ = purge.await;
         Ok(ExitCode::SUCCESS)

@@ -179,6 +179,88 @@ pub enum Msg {
     SpeakerPerson,
     SpeakerGuichet,
     SpeakerStaff,
+    // The Discord channel.
+    /// Under an excerpt: the language of its page; `{lang}` is the language's name.
+    DiscordPageLanguage,
+    /// The names of the two languages, for [`Msg::DiscordPageLanguage`].
+    DiscordLanguageFr,
+    DiscordLanguageEn,
+    /// The feedback buttons under an answer.
+    DiscordHelpfulYes,
+    DiscordHelpfulNo,
+    /// Said (privately) after a feedback button was pressed.
+    DiscordFeedbackThanks,
+    /// Said in a public channel when a request continues in a direct message.
+    DiscordContinueInDm,
+    /// Said in a public channel when the person's direct messages are closed.
+    DiscordDmClosed,
+    /// Too many messages from one person; `{seconds}`.
+    DiscordRateLimited,
+    /// Staff channel notice of a new request; `{reference}`, `{type}`, `{name}`, `{link}`.
+    DiscordStaffNotification,
+    /// Descriptions of the slash commands and of the question option.
+    DiscordCommandAsk,
+    DiscordCommandRequest,
+    DiscordOptionQuestion,
+    // The mail channel.
+    /// The display name of the contact mailbox.
+    MailFromName,
+    /// The subject of a reply when the original had none.
+    MailDefaultSubject,
+    /// Opens every email.
+    MailGreeting,
+    /// Introduces the excerpts of an answer by email.
+    MailAnswerIntro,
+    /// After an excerpt whose page is in the other language.
+    MailPageInOtherLanguage,
+    /// No answer in the documentation.
+    MailNoAnswer,
+    /// Heading of the offer to log the inquiry as a request.
+    MailOfferTitle,
+    /// How to log the inquiry: reply CONFIRM.
+    MailOfferHow,
+    /// Introduces the optional detail lines.
+    MailOfferDetails,
+    /// The optional detail lines, one per line, to copy into the reply.
+    MailOfferFields,
+    /// Introduces the list of request types.
+    MailRequestTypes,
+    /// The privacy notice of the answer emails; `{days}`, `{contact}`.
+    MailPrivacy,
+    /// Under the Unit's name at the bottom of each reply.
+    MailSignature,
+    /// The request is logged; `{reference}`.
+    MailLogged,
+    /// What happens next once a request is logged.
+    MailLoggedNext,
+    /// How to add details to a logged request.
+    MailLoggedAddInfo,
+    /// Introduces the names of attachments that were noted but not kept.
+    MailAttachmentsNoted,
+    /// How to see or delete one's information; `{contact}`.
+    MailDeletion,
+    /// A message was added to a request; `{reference}`.
+    MailAdded,
+    /// "CONFIRM" arrived with nothing to confirm.
+    MailNothingToConfirm,
+    /// How to ask a question that can become a request.
+    MailHowToAsk,
+    /// Subject of the staff notice of a new request; `{reference}`, `{type}`.
+    MailStaffSubject,
+    /// First line of the staff notice of a new request.
+    MailStaffNew,
+    /// Subject of the staff notice of a new message on a request; `{reference}`.
+    MailStaffFollowUpSubject,
+    /// First line of the staff notice of a new message; `{reference}`.
+    MailStaffFollowUp,
+    /// The facts of a staff notice; `{reference}`, `{type}`, `{name}`.
+    MailStaffFields,
+    /// The link to the request in the staff pages; `{link}`.
+    MailStaffLink,
+    /// Where to find the request when no staff page address is configured.
+    MailStaffNoLink,
+    /// Signs the staff notices.
+    MailStaffSignature,
 }
 
 impl Msg {
@@ -420,6 +502,106 @@ impl Msg {
             (Msg::SpeakerGuichet, En) => "Guichet",
             (Msg::SpeakerStaff, Fr) => "Personnel",
             (Msg::SpeakerStaff, En) => "Staff",
+            (Msg::DiscordPageLanguage, Fr) => "Langue de la page : {lang}",
+            (Msg::DiscordPageLanguage, En) => "Page language: {lang}",
+            (Msg::DiscordLanguageFr, Fr) => "français",
+            (Msg::DiscordLanguageFr, En) => "French",
+            (Msg::DiscordLanguageEn, Fr) => "anglais",
+            (Msg::DiscordLanguageEn, En) => "English",
+            (Msg::DiscordHelpfulYes, Fr) => "Réponse utile",
+            (Msg::DiscordHelpfulYes, En) => "Helpful",
+            (Msg::DiscordHelpfulNo, Fr) => "Pas utile",
+            (Msg::DiscordHelpfulNo, En) => "Not helpful",
+            (Msg::DiscordFeedbackThanks, Fr) => "Merci pour votre avis.",
+            (Msg::DiscordFeedbackThanks, En) => "Thank you for your feedback.",
+            (Msg::DiscordContinueInDm, Fr) => {
+                "Je poursuis en message privé pour que vos coordonnées ne soient pas affichées ici."
+            }
+            (Msg::DiscordContinueInDm, En) => {
+                "I'll continue in a direct message so that your details are not shown here."
+            }
+            (Msg::DiscordDmClosed, Fr) => {
+                "Je ne peux pas vous écrire en message privé. Autorisez les messages privés des membres de ce serveur, puis réessayez."
+            }
+            (Msg::DiscordDmClosed, En) => {
+                "I cannot send you a direct message. Allow direct messages from members of this server, then try again."
+            }
+            (Msg::DiscordRateLimited, Fr) => {
+                "Vous envoyez beaucoup de messages. Réessayez dans {seconds} secondes."
+            }
+            (Msg::DiscordRateLimited, En) => {
+                "You are sending many messages. Try again in {seconds} seconds."
+            }
+            (Msg::DiscordStaffNotification, Fr) => {
+                "Nouvelle demande {reference} ({type}) de {name} : {link}"
+            }
+            (Msg::DiscordStaffNotification, En) => {
+                "New request {reference} ({type}) from {name}: {link}"
+            }
+            (Msg::DiscordCommandAsk, Fr) => "Poser une question à guichet",
+            (Msg::DiscordCommandAsk, En) => "Ask guichet a question",
+            (Msg::DiscordCommandRequest, Fr) => "Faire une demande de soutien à l'Unité",
+            (Msg::DiscordCommandRequest, En) => "Make a support request to the Unit",
+            (Msg::DiscordOptionQuestion, Fr) => "Votre question",
+            (Msg::DiscordOptionQuestion, En) => "Your question",
+            (Msg::MailFromName, Fr) => "Unité de soutien SSA Québec",
+            (Msg::MailFromName, En) => "Quebec SPOR SUPPORT Unit",
+            (Msg::MailDefaultSubject, Fr) => "Votre question à l'Unité de soutien SSA Québec",
+            (Msg::MailDefaultSubject, En) => "Your question to the Quebec SPOR SUPPORT Unit",
+            (Msg::MailGreeting, Fr) => "Bonjour,",
+            (Msg::MailGreeting, En) => "Hello,",
+            (Msg::MailAnswerIntro, Fr) => "Merci de votre message. Voici les passages de la documentation de l'Unité qui semblent répondre à votre question :",
+            (Msg::MailAnswerIntro, En) => "Thank you for your message. Here are the passages of the Unit's documentation that seem to answer your question:",
+            (Msg::MailPageInOtherLanguage, Fr) => "(page en anglais)",
+            (Msg::MailPageInOtherLanguage, En) => "(page in French)",
+            (Msg::MailNoAnswer, Fr) => "Merci de votre message. Je n'ai pas trouvé de réponse à votre question dans la documentation de l'Unité.",
+            (Msg::MailNoAnswer, En) => "Thank you for your message. I could not find an answer to your question in the Unit's documentation.",
+            (Msg::MailOfferTitle, Fr) => "Besoin de l'aide de l'équipe de l'Unité ?",
+            (Msg::MailOfferTitle, En) => "Want help from the Unit's staff?",
+            (Msg::MailOfferHow, Fr) => "Répondez à ce courriel en écrivant CONFIRMER sur la première ligne : votre question deviendra une demande de soutien, et l'équipe de l'Unité vous écrira.",
+            (Msg::MailOfferHow, En) => "Reply to this email with the word CONFIRM on the first line: your question will become a request for support, and the Unit's staff will write to you.",
+            (Msg::MailOfferDetails, Fr) => "Si vous le souhaitez, précisez aussi, sous CONFIRMER, votre nom, votre organisme et le type de demande :",
+            (Msg::MailOfferDetails, En) => "If you like, also give your name, your organization and the type of request below CONFIRM:",
+            (Msg::MailOfferFields, Fr) => "Nom : …\nOrganisme : …\nType : …",
+            (Msg::MailOfferFields, En) => "Name: …\nOrganization: …\nType: …",
+            (Msg::MailRequestTypes, Fr) => "Types de demande :",
+            (Msg::MailRequestTypes, En) => "Types of request:",
+            (Msg::MailPrivacy, Fr) => "Confidentialité : l'Unité conserve votre nom, votre adresse courriel, votre question et cet échange de courriels, uniquement pour vous répondre et traiter votre demande. Une question qui n'est pas confirmée est effacée après {days} jours. Pour consulter vos renseignements ou les faire supprimer, écrivez à {contact}. En répondant CONFIRMER, vous acceptez qu'ils soient conservés pour traiter votre demande.",
+            (Msg::MailPrivacy, En) => "Privacy: the Unit keeps your name, your email address, your question and this email exchange, only to answer you and handle your request. A question that is not confirmed is erased after {days} days. To see your information or have it deleted, write to {contact}. By replying CONFIRM, you agree to it being kept to handle your request.",
+            (Msg::MailSignature, Fr) => "Réponse automatique de guichet, l'assistant virtuel de l'Unité",
+            (Msg::MailSignature, En) => "Automatic reply from guichet, the Unit's virtual assistant",
+            (Msg::MailLogged, Fr) => "Merci ! Votre demande a été transmise à l'équipe de l'Unité sous la référence {reference}.",
+            (Msg::MailLogged, En) => "Thank you! Your request has been passed on to the Unit's staff under reference {reference}.",
+            (Msg::MailLoggedNext, Fr) => "L'équipe vous écrira à cette adresse courriel.",
+            (Msg::MailLoggedNext, En) => "The staff will write to you at this email address.",
+            (Msg::MailLoggedAddInfo, Fr) => "Pour ajouter des renseignements, répondez simplement à ce courriel en conservant la référence dans l'objet.",
+            (Msg::MailLoggedAddInfo, En) => "To add information, simply reply to this email, keeping the reference in the subject line.",
+            (Msg::MailAttachmentsNoted, Fr) => "Votre message contenait ces pièces jointes. Leurs noms ont été notés, mais les fichiers n'ont pas été conservés ; l'équipe pourra vous les demander :",
+            (Msg::MailAttachmentsNoted, En) => "Your message had these attachments. Their names were noted, but the files were not kept; the staff may ask you for them:",
+            (Msg::MailDeletion, Fr) => "Pour consulter vos renseignements ou en demander la suppression, écrivez à {contact} en indiquant votre référence.",
+            (Msg::MailDeletion, En) => "To see your information or ask for it to be deleted, write to {contact} quoting your reference.",
+            (Msg::MailAdded, Fr) => "Merci ! Votre message a été ajouté à la demande {reference}, et l'équipe de l'Unité en a été avisée.",
+            (Msg::MailAdded, En) => "Thank you! Your message was added to request {reference}, and the Unit's staff have been notified.",
+            (Msg::MailNothingToConfirm, Fr) => "Vous avez écrit CONFIRMER, mais je ne trouve aucune question à transmettre dans cette conversation.",
+            (Msg::MailNothingToConfirm, En) => "You wrote CONFIRM, but I cannot find any question to pass on in this conversation.",
+            (Msg::MailHowToAsk, Fr) => "Pour faire une demande, écrivez-nous votre question dans un nouveau courriel. Je vous répondrai, puis il vous suffira de répondre CONFIRMER à ma réponse pour transmettre votre demande à l'équipe.",
+            (Msg::MailHowToAsk, En) => "To make a request, send us your question in a new email. I will answer it; then simply reply CONFIRM to my answer to pass your request on to the staff.",
+            (Msg::MailStaffSubject, Fr) => "Nouvelle demande {reference} : {type}",
+            (Msg::MailStaffSubject, En) => "New request {reference}: {type}",
+            (Msg::MailStaffNew, Fr) => "Une nouvelle demande a été reçue par courriel.",
+            (Msg::MailStaffNew, En) => "A new request was received by email.",
+            (Msg::MailStaffFollowUpSubject, Fr) => "Nouveau message pour la demande {reference}",
+            (Msg::MailStaffFollowUpSubject, En) => "New message on request {reference}",
+            (Msg::MailStaffFollowUp, Fr) => "Un nouveau courriel a été ajouté à la demande {reference}.",
+            (Msg::MailStaffFollowUp, En) => "A new email was added to request {reference}.",
+            (Msg::MailStaffFields, Fr) => "Référence : {reference}\nType : {type}\nCanal : courriel\nNom : {name}",
+            (Msg::MailStaffFields, En) => "Reference: {reference}\nType: {type}\nChannel: email\nName: {name}",
+            (Msg::MailStaffLink, Fr) => "Voir la demande : {link}",
+            (Msg::MailStaffLink, En) => "See the request: {link}",
+            (Msg::MailStaffNoLink, Fr) => "Vous la trouverez dans l'espace du personnel de guichet.",
+            (Msg::MailStaffNoLink, En) => "You will find it in guichet's staff area.",
+            (Msg::MailStaffSignature, Fr) => "Message automatique de guichet",
+            (Msg::MailStaffSignature, En) => "Automatic message from guichet",
         }
     }
 
@@ -548,6 +730,48 @@ impl Msg {
         Msg::SpeakerPerson,
         Msg::SpeakerGuichet,
         Msg::SpeakerStaff,
+        Msg::DiscordPageLanguage,
+        Msg::DiscordLanguageFr,
+        Msg::DiscordLanguageEn,
+        Msg::DiscordHelpfulYes,
+        Msg::DiscordHelpfulNo,
+        Msg::DiscordFeedbackThanks,
+        Msg::DiscordContinueInDm,
+        Msg::DiscordDmClosed,
+        Msg::DiscordRateLimited,
+        Msg::DiscordStaffNotification,
+        Msg::DiscordCommandAsk,
+        Msg::DiscordCommandRequest,
+        Msg::DiscordOptionQuestion,
+        Msg::MailFromName,
+        Msg::MailDefaultSubject,
+        Msg::MailGreeting,
+        Msg::MailAnswerIntro,
+        Msg::MailPageInOtherLanguage,
+        Msg::MailNoAnswer,
+        Msg::MailOfferTitle,
+        Msg::MailOfferHow,
+        Msg::MailOfferDetails,
+        Msg::MailOfferFields,
+        Msg::MailRequestTypes,
+        Msg::MailPrivacy,
+        Msg::MailSignature,
+        Msg::MailLogged,
+        Msg::MailLoggedNext,
+        Msg::MailLoggedAddInfo,
+        Msg::MailAttachmentsNoted,
+        Msg::MailDeletion,
+        Msg::MailAdded,
+        Msg::MailNothingToConfirm,
+        Msg::MailHowToAsk,
+        Msg::MailStaffSubject,
+        Msg::MailStaffNew,
+        Msg::MailStaffFollowUpSubject,
+        Msg::MailStaffFollowUp,
+        Msg::MailStaffFields,
+        Msg::MailStaffLink,
+        Msg::MailStaffNoLink,
+        Msg::MailStaffSignature,
     ];
 }
 

@@ -226,6 +226,26 @@ pub struct RequestLogged {
     pub language: Language,
 }
 
+/// An inquiry confirmed in one step, on a channel where a form would be a chore (email:
+/// "reply CONFIRM"). Whatever the person did not give gets a neutral default that staff
+/// correct during triage.
+#[derive(Debug, Clone)]
+pub struct Inquiry {
+    /// The id of the message that confirmed it: a message handled twice logs one request.
+    pub origin: String,
+    /// The sender's display name, if any (else the address's local part is used).
+    pub name: Option<String>,
+    pub email: Email,
+    pub organization: Option<String>,
+    /// The type as the person wrote it ("letter of support", "3"…), if they did.
+    pub request_type: Option<String>,
+    /// The original inquiry (its subject and text).
+    pub description: String,
+    /// Names of the files sent with it (not kept).
+    pub attachments: Vec<String>,
+    pub lang: Language,
+}
+
 /// How the engine behaves; from the configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -320,22 +340,25 @@ impl Assistant {
     }
 
     /// Handles one message as if it arrived at `now` (tests inject the clock).
-    #[tracing::instrument(level = "debug", skip_all, fields(channel = incoming.channel.code(), conversation = %incoming.conversation))]
     pub fn handle_at(&self, incoming: Incoming, now: OffsetDateTime) -> Reply {
+        self.run(incoming, now, false)
+    }
+
+    /// Answers one message as a question only, at `now`: no greeting, no intake. For
+    /// channels that take requests their own way (email: "reply CONFIRM"). The
+    /// conversation and its transcript are kept as for [`Assistant::handle`].
+    pub fn ask_at(&self, incoming: Incoming, now: OffsetDateTime) -> Reply {
+        self.run(incoming, now, true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(channel = incoming.channel.code(), conversation = %incoming.conversation))]
+    fn run(&self, incoming: Incoming, now: OffsetDateTime, questions_only: bool) -> Reply {
         let key = format!("{}:{}", incoming.channel.code(), incoming.conversation);
-        let stripe = {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            key.hash(&mut h);
-            h.finish() as usize % LOCK_STRIPES
-        };
-        // A poisoned stripe only means another message panicked; the state is in the store.
-        let _guard = self.inner.locks[stripe]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_conversation(&key);
         let fallback_lang = Language::detect(&incoming.text)
             .or(incoming.lang_hint)
             .unwrap_or(self.inner.settings.default_language);
-        match self.converse(&key, incoming, now) {
+        match self.converse(&key, incoming, now, questions_only) {
             Ok(reply) => reply,
             Err(e) => {
                 tracing::error!(error = %e, conversation = %key, "the conversation failed");
@@ -350,6 +373,116 @@ impl Assistant {
                 }
             }
         }
+    }
+
+    /// Logs `inquiry` as a request with the transcript of `conversation` (on `channel`);
+    /// the boolean is false when its origin had already logged one (that request is
+    /// returned, and subscribers are not told twice).
+    pub fn log_inquiry(
+        &self,
+        channel: Channel,
+        conversation: &str,
+        inquiry: Inquiry,
+        now: OffsetDateTime,
+    ) -> Result<(LoggedRequest, bool), crate::requests::StoreError> {
+        let key = format!("{}:{}", channel.code(), conversation);
+        let _guard = self.lock_conversation(&key);
+        let store = &self.inner.store;
+        let (mut state, created_at) = match self.inner.recent.get(&key) {
+            Some(r) => (r.state, r.created_at),
+            None => match store.load_conversation(&key)? {
+                Some(c) => (
+                    serde_json::from_value(c.state).unwrap_or_default(),
+                    c.created_at,
+                ),
+                None => (State::default(), now),
+            },
+        };
+        let name = inquiry
+            .name
+            .as_deref()
+            .and_then(valid_name)
+            .unwrap_or_else(|| {
+                let local = inquiry.email.as_str().split('@').next().unwrap_or_default();
+                local.chars().take(200).collect()
+            });
+        let request_type = inquiry
+            .request_type
+            .as_deref()
+            .and_then(intent::request_type)
+            .or_else(|| intent::request_type(&inquiry.description))
+            .unwrap_or(RequestType::ExploratoryMeeting);
+        let description: String = inquiry
+            .description
+            .trim()
+            .chars()
+            .take(*DESCRIPTION_CHARS.end())
+            .collect();
+        let new = NewRequest {
+            channel,
+            requester_name: name.clone(),
+            requester_email: inquiry.email.clone(),
+            requester_handle: None,
+            organization: inquiry
+                .organization
+                .map(|o| o.trim().chars().take(200).collect())
+                .unwrap_or_default(),
+            request_type,
+            description,
+            language: inquiry.lang,
+            transcript: state.transcript.clone(),
+            attachments: inquiry.attachments,
+        };
+        let (request, created) = store.create_request_once(&inquiry.origin, new, now)?;
+        let logged = LoggedRequest {
+            reference: request.reference,
+            status: request.status,
+        };
+        if !created {
+            return Ok((logged, false));
+        }
+        tracing::info!(reference = %request.reference, channel = channel.code(), "logged a confirmed inquiry");
+        state.logged.push(request.reference.to_string());
+        state.contact = Some(inquiry.email.as_str().to_string());
+        state.last_unanswered = None;
+        state.step = Step::Idle;
+        store.save_conversation(&StoredConversation {
+            key: key.clone(),
+            channel,
+            contact_email: Some(inquiry.email),
+            state: serde_json::to_value(&state).expect("the conversation state always serialises"),
+            created_at,
+            updated_at: now,
+        })?;
+        self.inner.recent.put(
+            &key,
+            Recent {
+                state,
+                created_at,
+                updated_at: now,
+            },
+        );
+        let _ = self.inner.events.send(RequestLogged {
+            reference: request.reference,
+            request_type,
+            channel,
+            requester_name: name,
+            language: inquiry.lang,
+        });
+        Ok((logged, true))
+    }
+
+    /// Takes the lock of `key`'s stripe: two messages of one conversation never interleave.
+    fn lock_conversation(&self, key: &str) -> std::sync::MutexGuard<'_, ()> {
+        let stripe = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            key.hash(&mut h);
+            h.finish() as usize % LOCK_STRIPES
+        };
+        // A poisoned stripe only means another message panicked; the state is in the store.
+        self.inner.locks[stripe]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Erases conversations idle for longer than the retention period; returns how many.
@@ -373,6 +506,7 @@ impl Assistant {
         key: &str,
         incoming: Incoming,
         now: OffsetDateTime,
+        questions_only: bool,
     ) -> Result<Reply, crate::requests::StoreError> {
         let store = &self.inner.store;
         // The store is the record; the recent map only spares re-reading and re-parsing a
@@ -432,7 +566,13 @@ impl Assistant {
         if !text.is_empty() {
             state.record(Speaker::Person, &text, now);
         }
-        self.dispatch(&mut state, &incoming, &text, &mut turn, now)?;
+        if questions_only {
+            if !self.answer(&text, &mut turn) {
+                state.last_unanswered = Some(text.clone());
+            }
+        } else {
+            self.dispatch(&mut state, &incoming, &text, &mut turn, now)?;
+        }
         let reply = turn.reply();
         // Staff need the gist of what guichet said: the first sentence and the titles
         // of the excerpts shown (the excerpts themselves are in the knowledge base).

@@ -45,6 +45,15 @@ pub trait RequestStore: Send + Sync {
     /// Logs a new request, numbered `SSA-{year of now}-{next number of that year}`, with
     /// status New.
     fn create_request(&self, new: NewRequest, now: OffsetDateTime) -> Result<Request, StoreError>;
+    /// Logs a request once per `origin` (the id of the message that confirmed it): called
+    /// again with the same origin (a message handled twice after a crash), it returns the
+    /// request the first call logged, with `false`.
+    fn create_request_once(
+        &self,
+        origin: &str,
+        new: NewRequest,
+        now: OffsetDateTime,
+    ) -> Result<(Request, bool), StoreError>;
     fn get_request(&self, reference: &RequestRef) -> Result<Option<Request>, StoreError>;
     /// The requests matching `filter`, newest first.
     fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;

@@ -97,6 +97,17 @@ const MIGRATIONS: &[&str] = &[
         conversations INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 2: the message a request came from (an email's id), so a message handled twice (after
+    // a crash) never logs two requests.
+    r#"
+    CREATE TABLE request_origins (
+        origin TEXT PRIMARY KEY NOT NULL,
+        reference TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER request_origins_follow_erasures AFTER DELETE ON requests BEGIN
+        DELETE FROM request_origins WHERE reference = old.reference;
+    END;
+    "#,
 ];
 
 /// Times are stored in UTC with all nine fractional digits. That is still RFC 3339, and
@@ -196,6 +207,117 @@ impl SqliteStore {
         let value = work(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// Logs a request (see [`RequestStore::create_request_once`] for `origin`); true when
+    /// this call created it.
+    fn create(
+        &self,
+        origin: Option<&str>,
+        new: NewRequest,
+        now: OffsetDateTime,
+    ) -> Result<(Request, bool), StoreError> {
+        let new = new.validated()?;
+        let at = db_time("creation time", now)?;
+        // The year as the caller sees it: pass a local time to number by the local year.
+        let year = now.year();
+        if !RequestRef::YEARS.contains(&year) {
+            return Err(StoreError::Invalid(format!(
+                "a request cannot be dated {year} (references cover the years 2000 to 9999)"
+            )));
+        }
+        let transcript = to_json_text(&new.transcript)?;
+        let attachments = to_json_text(&new.attachments)?;
+        let (request, created) = self.write(|conn| {
+            if let Some(origin) = origin {
+                let known: Option<String> = conn
+                    .query_row(
+                        "SELECT reference FROM request_origins WHERE origin = ?1",
+                        [origin],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if let Some(reference) = known.and_then(|r| RequestRef::parse(&r).ok()) {
+                    if let Some(request) = load_request(conn, &reference)? {
+                        return Ok((request, false));
+                    }
+                }
+            }
+            let highest: i64 = conn.query_row(
+                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM requests WHERE year = ?1), 0),
+                            COALESCE((SELECT last_seq FROM request_sequences WHERE year = ?1), 0))",
+                [year],
+                |row| row.get(0),
+            )?;
+            let reference = u32::try_from(highest + 1)
+                .ok()
+                .and_then(|seq| RequestRef::new(year, seq).ok())
+                .ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "no request number left for {year} (after {highest})"
+                    ))
+                })?;
+            conn.execute(
+                "INSERT INTO request_sequences (year, last_seq) VALUES (?1, ?2)
+                 ON CONFLICT (year) DO UPDATE SET last_seq = excluded.last_seq",
+                params![year, reference.seq()],
+            )?;
+            conn.execute(
+                &format!(
+                    "INSERT INTO requests (year, seq, {REQUEST_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17, ?18)"
+                ),
+                params![
+                    year,
+                    reference.seq(),
+                    reference.to_string(),
+                    at,
+                    at,
+                    RequestStatus::New.code(),
+                    Option::<String>::None,
+                    Option::<String>::None,
+                    new.channel.code(),
+                    new.requester_name,
+                    new.requester_email.as_str(),
+                    new.requester_handle,
+                    new.organization,
+                    new.request_type.code(),
+                    new.description,
+                    new.language.code(),
+                    transcript,
+                    attachments,
+                ],
+            )?;
+            insert_event(
+                conn,
+                &reference,
+                &at,
+                GUICHET_ACTOR,
+                AuditKind::Created,
+                None,
+                Some(RequestStatus::New.code()),
+                None,
+            )?;
+            if let Some(origin) = origin {
+                conn.execute(
+                    "INSERT OR REPLACE INTO request_origins (origin, reference) VALUES (?1, ?2)",
+                    params![origin, reference.to_string()],
+                )?;
+            }
+            let request = load_request(conn, &reference)?.ok_or(StoreError::NotFound(reference))?;
+            Ok((request, true))
+        })?;
+        if !created {
+            return Ok((request, false));
+        }
+        tracing::info!(
+            reference = %request.reference,
+            channel = request.channel.code(),
+            request_type = request.request_type.code(),
+            "request logged"
+        );
+        Ok((request, true))
     }
 
     /// Changes one request in a transaction: loads it (or fails with NotFound), lets
@@ -557,83 +679,21 @@ impl RequestStore for SqliteStore {
     }
 
     fn create_request(&self, new: NewRequest, now: OffsetDateTime) -> Result<Request, StoreError> {
-        let new = new.validated()?;
-        let at = db_time("creation time", now)?;
-        // The year as the caller sees it: pass a local time to number by the local year.
-        let year = now.year();
-        if !RequestRef::YEARS.contains(&year) {
-            return Err(StoreError::Invalid(format!(
-                "a request cannot be dated {year} (references cover the years 2000 to 9999)"
-            )));
+        self.create(None, new, now).map(|(request, _)| request)
+    }
+
+    fn create_request_once(
+        &self,
+        origin: &str,
+        new: NewRequest,
+        now: OffsetDateTime,
+    ) -> Result<(Request, bool), StoreError> {
+        if origin.is_empty() || origin.chars().count() > MAX_CONVERSATION_KEY_CHARS {
+            return Err(StoreError::Invalid(
+                "a request's origin must be 1 to 512 characters".into(),
+            ));
         }
-        let transcript = to_json_text(&new.transcript)?;
-        let attachments = to_json_text(&new.attachments)?;
-        let request = self.write(|conn| {
-            let highest: i64 = conn.query_row(
-                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM requests WHERE year = ?1), 0),
-                            COALESCE((SELECT last_seq FROM request_sequences WHERE year = ?1), 0))",
-                [year],
-                |row| row.get(0),
-            )?;
-            let reference = u32::try_from(highest + 1)
-                .ok()
-                .and_then(|seq| RequestRef::new(year, seq).ok())
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "no request number left for {year} (after {highest})"
-                    ))
-                })?;
-            conn.execute(
-                "INSERT INTO request_sequences (year, last_seq) VALUES (?1, ?2)
-                 ON CONFLICT (year) DO UPDATE SET last_seq = excluded.last_seq",
-                params![year, reference.seq()],
-            )?;
-            conn.execute(
-                &format!(
-                    "INSERT INTO requests (year, seq, {REQUEST_COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                             ?16, ?17, ?18)"
-                ),
-                params![
-                    year,
-                    reference.seq(),
-                    reference.to_string(),
-                    at,
-                    at,
-                    RequestStatus::New.code(),
-                    Option::<String>::None,
-                    Option::<String>::None,
-                    new.channel.code(),
-                    new.requester_name,
-                    new.requester_email.as_str(),
-                    new.requester_handle,
-                    new.organization,
-                    new.request_type.code(),
-                    new.description,
-                    new.language.code(),
-                    transcript,
-                    attachments,
-                ],
-            )?;
-            insert_event(
-                conn,
-                &reference,
-                &at,
-                GUICHET_ACTOR,
-                AuditKind::Created,
-                None,
-                Some(RequestStatus::New.code()),
-                None,
-            )?;
-            load_request(conn, &reference)?.ok_or(StoreError::NotFound(reference))
-        })?;
-        tracing::info!(
-            reference = %request.reference,
-            channel = request.channel.code(),
-            request_type = request.request_type.code(),
-            "request logged"
-        );
-        Ok(request)
+        self.create(Some(origin), new, now)
     }
 
     fn get_request(&self, reference: &RequestRef) -> Result<Option<Request>, StoreError> {

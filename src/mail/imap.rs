@@ -1,0 +1,411 @@
+//! The IMAP side: logs in to the contact mailbox (TLS, STARTTLS, or plain on loopback),
+//! hands each new message to the [`Processor`], then flags it `\Seen` and moves it to the
+//! done or quarantine folder. Waits with IDLE (renewed periodically) or polls, and
+//! reconnects with exponential backoff and jitter; the rest of the daemon never waits on it.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::{Client, Session};
+use futures_util::StreamExt;
+use rustls_pki_types::ServerName;
+use time::OffsetDateTime;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, Notify};
+use tokio_rustls::rustls::ClientConfig;
+use tokio_rustls::TlsConnector;
+
+use super::ledger::Outcome;
+use super::process::{Handled, Processor};
+use super::MailError;
+use crate::config::Security;
+
+/// Where and how to read the mailbox.
+#[derive(Clone)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    pub password: String,
+    pub tls: Arc<ClientConfig>,
+    pub inbox: String,
+    pub done_folder: String,
+    pub quarantine_folder: String,
+    pub sent_folder: String,
+    pub idle: Duration,
+    pub poll: Duration,
+    pub max_message_bytes: u32,
+}
+
+impl fmt::Debug for ImapSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("inbox", &self.inbox)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A connection, plain or TLS, behind one type.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug> Io for T {}
+type Stream = Box<dyn Io>;
+
+/// Longest wait between two connection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Longest time one connection step (connect, TLS, login) may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Reads the mailbox until `stop` fires. Never returns an error: failures are logged and
+/// retried with backoff.
+pub async fn run(
+    settings: ImapSettings,
+    processor: Processor,
+    outbox: Arc<Notify>,
+    inbox_read: Arc<AtomicBool>,
+    mut stop: broadcast::Receiver<()>,
+) {
+    let mut failures: u32 = 0;
+    loop {
+        match session(
+            &settings,
+            &processor,
+            &outbox,
+            &inbox_read,
+            &mut stop,
+            &mut failures,
+        )
+        .await
+        {
+            Ok(()) => return,
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let wait = backoff(failures);
+                tracing::warn!(error = %e, attempt = failures, retry_in_s = wait.as_secs_f32(), "the contact mailbox is unreachable; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.recv() => return,
+                }
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 1 s to [`MAX_BACKOFF`], with up to 50 % random jitter so many
+/// daemons do not reconnect in step.
+pub fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << failures.saturating_sub(1).min(9)).min(MAX_BACKOFF);
+    let mut byte = [0u8; 2];
+    let jitter = if getrandom::fill(&mut byte).is_ok() {
+        u16::from_le_bytes(byte) as f64 / u16::MAX as f64
+    } else {
+        0.5
+    };
+    base.mul_f64(1.0 + jitter * 0.5).min(MAX_BACKOFF)
+}
+
+async fn step<T, E: Into<MailError>>(
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, MailError> {
+    match tokio::time::timeout(STEP_TIMEOUT, work).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(_) => Err(MailError::Timeout(what.to_string())),
+    }
+}
+
+/// Connects and logs in.
+pub async fn connect(settings: &ImapSettings) -> Result<Session<Stream>, MailError> {
+    let address = (settings.host.as_str(), settings.port);
+    let tcp = step("connecting to the IMAP server", TcpStream::connect(address)).await?;
+    let server_name = ServerName::try_from(settings.host.clone()).map_err(|_| {
+        MailError::Config(format!(
+            "mail.imap.host '{}' is not a host name",
+            settings.host
+        ))
+    })?;
+    let connector = TlsConnector::from(settings.tls.clone());
+    let client: Client<Stream> = match settings.security {
+        Security::Tls => {
+            let tls = step(
+                "TLS with the IMAP server",
+                connector.connect(server_name, tcp),
+            )
+            .await?;
+            let mut client = Client::new(Box::new(tls) as Stream);
+            greeting(&mut client).await?;
+            client
+        }
+        Security::Starttls => {
+            let mut client = Client::new(Box::new(tcp) as Stream);
+            greeting(&mut client).await?;
+            step(
+                "STARTTLS",
+                client.run_command_and_check_ok("STARTTLS", None),
+            )
+            .await?;
+            let tcp = client.into_inner();
+            // The stream is a TcpStream in a box: TLS goes over the box itself.
+            let tls = step(
+                "TLS with the IMAP server",
+                connector.connect(server_name, tcp),
+            )
+            .await?;
+            Client::new(Box::new(tls) as Stream)
+        }
+        Security::Plain => {
+            let mut client = Client::new(Box::new(tcp) as Stream);
+            greeting(&mut client).await?;
+            client
+        }
+    };
+    match tokio::time::timeout(STEP_TIMEOUT, client.login(&settings.username, &settings.password)).await {
+        Ok(Ok(session)) => Ok(session),
+        Ok(Err((e, _))) => Err(MailError::Login(format!(
+            "the IMAP server refused the login of {} ({e}); check mail.imap.username and the password variable",
+            settings.username
+        ))),
+        Err(_) => Err(MailError::Timeout("logging in to the IMAP server".into())),
+    }
+}
+
+async fn greeting(client: &mut Client<Stream>) -> Result<(), MailError> {
+    match step("reading the IMAP greeting", async {
+        client.read_response().await
+    })
+    .await?
+    {
+        Some(_) => Ok(()),
+        None => Err(MailError::Imap(async_imap::error::Error::ConnectionLost)),
+    }
+}
+
+/// One connection's life: prepare the folders, then handle mail and wait, until stopped
+/// (Ok) or the connection fails (Err).
+async fn session(
+    settings: &ImapSettings,
+    processor: &Processor,
+    outbox: &Arc<Notify>,
+    inbox_read: &AtomicBool,
+    stop: &mut broadcast::Receiver<()>,
+    failures: &mut u32,
+) -> Result<(), MailError> {
+    let mut session = connect(settings).await?;
+    for folder in [
+        &settings.done_folder,
+        &settings.quarantine_folder,
+        &settings.sent_folder,
+    ] {
+        // NO means it exists already (servers word it differently).
+        match step("creating a folder", session.create(folder)).await {
+            Ok(()) => tracing::info!(folder = %folder, "created a mail folder"),
+            Err(MailError::Imap(async_imap::error::Error::No(_))) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let capabilities = step("reading capabilities", session.capabilities()).await?;
+    let can_idle = capabilities.has_str("IDLE");
+    let can_move = capabilities.has_str("MOVE");
+    let uidplus = capabilities.has_str("UIDPLUS");
+    if !can_idle {
+        tracing::info!(
+            every_s = settings.poll.as_secs(),
+            "the IMAP server has no IDLE: polling"
+        );
+    }
+    tracing::info!(mailbox = %settings.inbox, user = %settings.username, "reading the contact mailbox");
+    *failures = 0;
+    loop {
+        let mailbox = step("opening the inbox", session.select(&settings.inbox)).await?;
+        let validity = mailbox.uid_validity.unwrap_or(0);
+        drain(
+            &mut session,
+            settings,
+            processor,
+            outbox,
+            validity,
+            can_move,
+            uidplus,
+        )
+        .await?;
+        if !inbox_read.swap(true, Ordering::AcqRel) {
+            // Copies of emails sent before a restart have been seen: the outbox may now
+            // resend those whose copy never came.
+            outbox.notify_one();
+        }
+        if can_idle {
+            let mut idle = session.idle();
+            step("starting IDLE", idle.init()).await?;
+            let (wait, _interrupt) = idle.wait_with_timeout(settings.idle);
+            let woke = tokio::select! {
+                r = wait => Some(r),
+                _ = stop.recv() => None,
+            };
+            match woke {
+                None => return Ok(()),
+                Some(r) => {
+                    r?;
+                }
+            }
+            session = step("ending IDLE", idle.done()).await?;
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(settings.poll) => {}
+                _ = stop.recv() => {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Handles every message in the inbox, oldest first.
+async fn drain(
+    session: &mut Session<Stream>,
+    settings: &ImapSettings,
+    processor: &Processor,
+    outbox: &Arc<Notify>,
+    validity: u32,
+    can_move: bool,
+    uidplus: bool,
+) -> Result<(), MailError> {
+    let ledger = processor.ledger().clone();
+    let inbox = settings.inbox.clone();
+    let known = blocking(move || ledger.mailbox(&inbox)).await??;
+    let mut last_uid = match known {
+        Some((v, last)) if v == validity => last,
+        Some((v, _)) => {
+            tracing::warn!(
+                old = v,
+                new = validity,
+                "the inbox's UIDVALIDITY changed: recognising handled mail by Message-ID"
+            );
+            0
+        }
+        None => 0,
+    };
+    let uids: BTreeSet<u32> = step("listing the inbox", session.uid_search("ALL"))
+        .await?
+        .into_iter()
+        .collect();
+    for uid in uids {
+        let folder = if uid <= last_uid {
+            // Decided before a restart, but not moved yet.
+            settings.done_folder.clone()
+        } else {
+            let query = format!(
+                "(UID RFC822.SIZE BODY.PEEK[]<0.{}>)",
+                settings.max_message_bytes
+            );
+            let raw = {
+                let mut fetches = step(
+                    "fetching a message",
+                    session.uid_fetch(uid.to_string(), &query),
+                )
+                .await?;
+                let mut raw = None;
+                while let Some(fetch) = fetches.next().await {
+                    let fetch = fetch?;
+                    if fetch.uid == Some(uid) || raw.is_none() {
+                        if let Some(size) = fetch.size.filter(|s| *s > settings.max_message_bytes) {
+                            tracing::warn!(uid, bytes = size, read = settings.max_message_bytes, "a message is larger than mail.max_message_bytes: only its beginning is read");
+                        }
+                        raw = fetch.body().map(|b| b.to_vec());
+                    }
+                }
+                raw
+            };
+            let Some(raw) = raw else {
+                // Expunged meanwhile by someone else.
+                continue;
+            };
+            let p = processor.clone();
+            let handled: Handled =
+                blocking(move || p.handle(&raw, OffsetDateTime::now_utc())).await??;
+            if handled.queued > 0 {
+                outbox.notify_one();
+            }
+            tracing::debug!(
+                uid,
+                outcome = handled.outcome.code(),
+                already = handled.already,
+                "handled a message"
+            );
+            match handled.outcome {
+                Outcome::Quarantined => settings.quarantine_folder.clone(),
+                Outcome::Copy => settings.sent_folder.clone(),
+                _ => settings.done_folder.clone(),
+            }
+        };
+        let set = uid.to_string();
+        step("flagging a message", async {
+            let updates = session.uid_store(&set, "+FLAGS.SILENT (\\Seen)").await?;
+            updates.collect::<Vec<_>>().await;
+            Ok::<_, async_imap::error::Error>(())
+        })
+        .await?;
+        if can_move {
+            step("moving a message", session.uid_mv(&set, &folder)).await?;
+        } else {
+            step("copying a message", session.uid_copy(&set, &folder)).await?;
+            step("deleting a moved message", async {
+                let updates = session.uid_store(&set, "+FLAGS.SILENT (\\Deleted)").await?;
+                updates.collect::<Vec<_>>().await;
+                Ok::<_, async_imap::error::Error>(())
+            })
+            .await?;
+            if uidplus {
+                step("expunging", async {
+                    let gone = session.uid_expunge(&set).await?;
+                    gone.collect::<Vec<_>>().await;
+                    Ok::<_, async_imap::error::Error>(())
+                })
+                .await?;
+            } else {
+                step("expunging", async {
+                    let gone = session.expunge().await?;
+                    gone.collect::<Vec<_>>().await;
+                    Ok::<_, async_imap::error::Error>(())
+                })
+                .await?;
+            }
+        }
+        last_uid = last_uid.max(uid);
+        let ledger = processor.ledger().clone();
+        let inbox = settings.inbox.clone();
+        blocking(move || ledger.set_mailbox(&inbox, validity, last_uid)).await??;
+    }
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, MailError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| MailError::Task(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_then_stays_under_the_ceiling() {
+        assert!(backoff(1) >= Duration::from_secs(1) && backoff(1) <= Duration::from_millis(1_500));
+        assert!(backoff(4) >= Duration::from_secs(8));
+        for n in [10, 20, 1_000, u32::MAX] {
+            assert!(backoff(n) <= MAX_BACKOFF);
+            assert!(backoff(n) >= Duration::from_secs(256).min(MAX_BACKOFF));
+        }
+    }
+}

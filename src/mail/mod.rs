@@ -1,0 +1,270 @@
+//! The contact mailbox: reads inquiries over IMAP, answers them by SMTP with matched
+//! excerpts, and logs a request when the person confirms by reply — each message handled
+//! exactly once, with loops and abuse kept out.
+//!
+//! - [`parse`] turns a raw message into an [`parse::Inbound`] (text without quotes or
+//!   signature, attachments noted, loop signals read);
+//! - [`guard`] decides whether a message may be answered at all;
+//! - [`process`] decides what a message gets and writes it to the [`ledger`] with the
+//!   replies it causes, in one transaction;
+//! - [`compose`] renders the engine's reply as a threaded text + HTML email;
+//! - [`imap`] reads the mailbox (IDLE or polling, reconnecting with backoff) and
+//!   [`outbox`] sends the replies (paced, retried).
+
+pub mod compose;
+pub mod guard;
+pub mod imap;
+pub mod ledger;
+pub mod outbox;
+pub mod parse;
+pub mod process;
+pub mod tls;
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, Notify};
+
+use crate::assistant::Assistant;
+use crate::config::Config;
+use ledger::Ledger;
+use process::Processor;
+
+/// What stops the mail channel (the rest of the daemon runs on).
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail configuration: {0}")]
+    Config(String),
+    #[error("the {key} variable {env} is not set: the mail channel needs that password")]
+    MissingSecret { key: &'static str, env: String },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("IMAP: {0}")]
+    Imap(#[from] async_imap::error::Error),
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("IMAP login: {0}")]
+    Login(String),
+    #[error("timed out {0}")]
+    Timeout(String),
+    #[error(transparent)]
+    Ledger(#[from] ledger::LedgerError),
+    #[error(transparent)]
+    Process(#[from] process::ProcessError),
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+/// The secret that signs thread tags: the variable named by `mail.secret_env`, else a
+/// random secret kept in `data_dir/mail-secret` (made on first use, owner-only).
+pub fn secret(config: &Config) -> Result<Vec<u8>, MailError> {
+    if let Ok(value) = std::env::var(&config.mail.secret_env) {
+        if value.len() >= 16 {
+            return Ok(value.into_bytes());
+        }
+        return Err(MailError::Config(format!(
+            "the variable {} (mail.secret_env) must hold at least 16 characters",
+            config.mail.secret_env
+        )));
+    }
+    let path = config.data_dir.join("mail-secret");
+    read_or_make_secret(&path)
+}
+
+fn read_or_make_secret(path: &Path) -> Result<Vec<u8>, MailError> {
+    if let Ok(existing) = std::fs::read(path) {
+        if existing.len() >= 32 {
+            return Ok(existing);
+        }
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| MailError::Config(format!("no randomness for the mail secret: {e}")))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(secret.to_vec())
+}
+
+/// The decision side of the channel from the configuration (no network).
+pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, MailError> {
+    let mail = &config.mail;
+    let ledger = Arc::new(Ledger::open(&config.database_path())?);
+    let mut own_addresses: Vec<String> = std::iter::once(&mail.address)
+        .chain(&mail.aliases)
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| !a.is_empty())
+        .collect();
+    own_addresses.dedup();
+    let staff_page_url = [&mail.staff_page_url, &config.discord.staff_page_url]
+        .into_iter()
+        .map(|u| u.trim_end_matches('/'))
+        .find(|u| !u.is_empty())
+        // Staff pages live under /staff.
+        .map(|u| format!("{u}/staff"));
+    let settings = process::Settings {
+        own_addresses,
+        compose: compose::Settings {
+            from: compose::Party {
+                name: None,
+                address: mail.address.trim().to_string(),
+            },
+            retention_days: config.privacy.conversation_retention_days,
+            privacy_contact: if config.privacy.contact.is_empty() {
+                mail.address.clone()
+            } else {
+                config.privacy.contact.clone()
+            },
+            staff_page_url,
+        },
+        secret: secret(config)?,
+        replies_per_sender_per_hour: mail.replies_per_sender_per_hour,
+        limits: parse::Limits {
+            max_text_chars: mail.max_text_chars,
+            ..Default::default()
+        },
+        staff: (!mail.staff_address.is_empty()).then(|| compose::Party {
+            name: None,
+            address: mail.staff_address.clone(),
+        }),
+    };
+    Ok(Processor::new(assistant, ledger, settings))
+}
+
+/// Runs the mail channel until `stop` fires: first sends what the outbox still holds
+/// from before, then reads the mailbox and sends replies as they are decided.
+pub async fn run(
+    assistant: Assistant,
+    config: Config,
+    stop: broadcast::Sender<()>,
+) -> Result<(), MailError> {
+    let mail = config.mail.clone();
+    let imap_password =
+        std::env::var(&mail.imap.password_env).map_err(|_| MailError::MissingSecret {
+            key: "mail.imap.password_env",
+            env: mail.imap.password_env.clone(),
+        })?;
+    let smtp_password = std::env::var(&mail.smtp.password_env).ok();
+    let transport = outbox::transport(&mail.smtp, smtp_password)?;
+    let from: lettre::Address = mail
+        .address
+        .trim()
+        .parse()
+        .map_err(|e| MailError::Config(format!("mail.address '{}': {e}", mail.address)))?;
+    let imap_settings = imap::ImapSettings {
+        host: mail.imap.host.clone(),
+        port: mail.imap.port,
+        security: mail.imap.security,
+        username: mail.imap.username.clone(),
+        password: imap_password,
+        tls: tls::client_config("mail.imap.ca_file", &mail.imap.ca_file)?,
+        inbox: mail.imap.inbox.clone(),
+        done_folder: mail.imap.done_folder.clone(),
+        quarantine_folder: mail.imap.quarantine_folder.clone(),
+        sent_folder: mail.imap.sent_folder.clone(),
+        idle: Duration::from_secs(mail.imap.idle_minutes * 60),
+        poll: Duration::from_secs(mail.imap.poll_seconds),
+        max_message_bytes: mail.max_message_bytes,
+    };
+    let processor = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || processor(assistant, &config))
+            .await
+            .map_err(|e| MailError::Task(e.to_string()))??
+    };
+    let inbox_read = Arc::new(AtomicBool::new(false));
+    let mut sender = outbox::Sender::new(
+        processor.ledger().clone(),
+        transport,
+        from,
+        mail.replies_per_minute,
+        Duration::from_secs(mail.copy_wait_seconds),
+        inbox_read.clone(),
+    );
+    // Replies decided before a stop go out before any new mail is read.
+    let mut first_stop = stop.subscribe();
+    match sender.send_due(&mut first_stop).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sent = n, "sent the replies left in the outbox"),
+        Err(e) => {
+            tracing::warn!(error = %e, "the outbox could not be emptied at start; retrying later")
+        }
+    }
+    let wake = Arc::new(Notify::new());
+    let retention = time::Duration::days(i64::from(config.privacy.conversation_retention_days));
+    let purging = tokio::spawn(purge_hourly(
+        processor.ledger().clone(),
+        retention,
+        stop.subscribe(),
+    ));
+    let sending = tokio::spawn(sender.run(wake.clone(), stop.subscribe()));
+    let reading = tokio::spawn(imap::run(
+        imap_settings,
+        processor,
+        wake,
+        inbox_read,
+        stop.subscribe(),
+    ));
+    let _ = reading.await;
+    let _ = sending.await;
+    let _ = purging.await;
+    Ok(())
+}
+
+/// Erases what the mail channel keeps about people once the retention period is over.
+async fn purge_hourly(
+    ledger: Arc<Ledger>,
+    retention: time::Duration,
+    mut stop: broadcast::Receiver<()>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let l = ledger.clone();
+                let cutoff = time::OffsetDateTime::now_utc() - retention;
+                match tokio::task::spawn_blocking(move || l.purge(cutoff)).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => tracing::info!(inquiries = n, "erased unconfirmed email inquiries past their retention period"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "purging the mail records failed"),
+                    Err(e) => tracing::error!(error = %e, "the mail purge task panicked"),
+                }
+            }
+            _ = stop.recv() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_secret_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("mail-secret");
+        let first = read_or_make_secret(&path).unwrap();
+        assert_eq!(first.len(), 32);
+        assert_eq!(
+            read_or_make_secret(&path).unwrap(),
+            first,
+            "the same secret after a restart"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}

@@ -1,0 +1,1868 @@
+//! Reads one raw email into an [`Inbound`]: sender, thread ids, the new text of the message
+//! (without quoted replies or signature), the attachments it carries, and the raw facts loop
+//! protection needs.
+//!
+//! The MIME work is done by `mail-parser`, which is lenient: a message with broken MIME
+//! still gives whatever text can be read. Only an empty input, an input without a header
+//! section, or a header section over [`Limits::max_header_bytes`] is an error.
+//!
+//! Attachments: every part that is not the body is listed, except inline parts embedded in
+//! the HTML body (a `Content-ID` with an inline disposition and no `attachment`
+//! disposition, such as signature logos) — those are decoration, not documents sent to us.
+
+use std::borrow::Cow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use mail_parser::{
+    Addr, Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
+use sha2::{Digest, Sha256};
+
+/// The longest subject kept, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 300;
+
+/// The longest address accepted (RFC 5321 path limit).
+const MAX_ADDRESS_CHARS: usize = 254;
+
+/// The longest display name or attachment name kept, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
+/// How much of a message is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The new text is capped to this many characters (default 20,000).
+    pub max_text_chars: usize,
+    /// A header section longer than this many bytes is refused (default 64 KiB).
+    pub max_header_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_text_chars: 20_000,
+            max_header_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// A sender or reply address with its display name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mailbox {
+    /// The decoded display name, on one line, trimmed; `None` when empty.
+    pub name: Option<String>,
+    /// The address, trimmed and loosely validated (one `@`, no spaces or control
+    /// characters, at most 254 characters). Case is kept.
+    pub address: String,
+}
+
+/// A part of the message that is not its body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    /// The decoded file name, or `attachment-N (type/subtype)` when the part has none.
+    pub name: String,
+    /// The lowercased MIME type, such as `application/pdf`.
+    pub content_type: String,
+    /// The decoded size in bytes.
+    pub size: usize,
+}
+
+/// One email as guichet needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The Message-ID without `<` `>`, trimmed.
+    pub message_id: Option<String>,
+    /// `mid:` and the Message-ID when there is one, else `sha256:` and the hex digest of the
+    /// raw bytes: the key under which the message is decided once.
+    pub fingerprint: String,
+    /// The first valid From address.
+    pub from: Option<Mailbox>,
+    /// The first valid Reply-To address (replies go there when present).
+    pub reply_to: Option<Mailbox>,
+    /// The valid To addresses.
+    pub to: Vec<String>,
+    /// The valid Cc addresses.
+    pub cc: Vec<String>,
+    /// The decoded subject, on one line, without control characters, at most
+    /// [`MAX_SUBJECT_CHARS`] characters.
+    pub subject: String,
+    /// The In-Reply-To message ids, without `<` `>`.
+    pub in_reply_to: Vec<String>,
+    /// The References message ids, without `<` `>`.
+    pub references: Vec<String>,
+    /// The new text of this message (text/plain preferred, else the HTML as text), with
+    /// quoted replies and signature removed, whitespace normalised, capped to
+    /// [`Limits::max_text_chars`] characters.
+    pub text: String,
+    /// The text was capped.
+    pub truncated: bool,
+    /// The parts that are not the body.
+    pub attachments: Vec<Attachment>,
+    /// What loop protection needs to know.
+    pub signals: Signals,
+}
+
+/// The raw facts loop protection needs (see [`super::guard`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// `Auto-Submitted`, lowercased and trimmed.
+    pub auto_submitted: Option<String>,
+    /// `Precedence`, lowercased and trimmed.
+    pub precedence: Option<String>,
+    /// A `List-Id` header is present.
+    pub list_id: bool,
+    /// A `List-Unsubscribe` header is present.
+    pub list_unsubscribe: bool,
+    /// `X-Auto-Response-Suppress`, trimmed.
+    pub auto_response_suppress: Option<String>,
+    /// Every `X-Loop` value, lowercased and trimmed.
+    pub x_loop: Vec<String>,
+    /// The first `Return-Path` without `<` `>`: `Some("")` for the null path `<>`.
+    pub return_path: Option<String>,
+    /// The message is a delivery-status or disposition report.
+    pub report: Option<Report>,
+    /// Another well-known auto-reply header is present (`X-Autoreply`, `X-Autorespond`,
+    /// `X-Autoreply-From`, `X-Mail-Autoreply`, `X-Autogenerated`, `X-Failed-Recipients`).
+    pub auto_reply_hint: bool,
+}
+
+/// What kind of report a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ReportKind {
+    /// A delivery status notification (a bounce or a delay warning).
+    DeliveryStatus,
+    /// A message disposition notification (a read receipt).
+    Disposition,
+    /// Another `multipart/report` (feedback report, TLS report…).
+    Other,
+}
+
+/// A delivery-status or disposition report, to record and never answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Report {
+    /// The kind of report.
+    pub kind: ReportKind,
+    /// The Message-ID (without `<` `>`) of the message the report is about.
+    pub original_message_id: Option<String>,
+    /// The recipients that failed (`Final-Recipient` of failed actions, or
+    /// `X-Failed-Recipients`).
+    pub failed_recipients: Vec<String>,
+    /// The first failed `Status` (such as `5.1.1`) or the `Disposition` of a read receipt.
+    pub status: Option<String>,
+}
+
+/// Why a raw message cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Nothing but whitespace.
+    #[error("the message is empty")]
+    Empty,
+    /// The input does not start with a header field.
+    #[error("not an email message: the input does not start with a header field")]
+    NotAMessage,
+    /// The header section is longer than allowed.
+    #[error("the header section is {bytes} bytes long, over the limit of {max} bytes")]
+    HeaderTooLarge {
+        /// The length of the header section.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The MIME parser failed on the input.
+    #[error("the MIME parser failed on this message")]
+    Unreadable,
+}
+
+/// Reads the raw message `raw`.
+pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, ParseError> {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ParseError::Empty);
+    }
+    let header_bytes = header_section_len(raw);
+    if header_bytes > limits.max_header_bytes {
+        return Err(ParseError::HeaderTooLarge {
+            bytes: header_bytes,
+            max: limits.max_header_bytes,
+        });
+    }
+    if !starts_with_header_field(raw) {
+        return Err(ParseError::NotAMessage);
+    }
+    // mail-parser documents that it never panics, but some of its recovery paths use
+    // debug assertions and unchecked arithmetic: never let one take the daemon down.
+    let parsed = catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(raw)));
+    match parsed {
+        Ok(Some(message)) if !message.parts.is_empty() => Ok(read(&message, raw, limits)),
+        Ok(_) => Err(ParseError::NotAMessage),
+        Err(_) => {
+            tracing::warn!("the MIME parser panicked on a message");
+            Err(ParseError::Unreadable)
+        }
+    }
+}
+
+fn read(message: &Message<'_>, raw: &[u8], limits: &Limits) -> Inbound {
+    let headers = raw_headers(message);
+    let message_id = message.message_id().and_then(clean_id);
+    let fingerprint = match &message_id {
+        Some(id) => format!("mid:{id}"),
+        None => format!("sha256:{}", hex(&Sha256::digest(raw))),
+    };
+    let subject = message
+        .subject()
+        .map(|s| cap_chars(&one_line(s), MAX_SUBJECT_CHARS))
+        .unwrap_or_default();
+    let (text, truncated) = cap_text(&strip_quoted(&body_text(message)), limits.max_text_chars);
+    Inbound {
+        message_id,
+        fingerprint,
+        from: first_mailbox(message.from()),
+        reply_to: first_mailbox(message.reply_to()),
+        to: addresses(message.all_to()),
+        cc: addresses(message.all_cc()),
+        subject,
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        text,
+        truncated,
+        attachments: attachments(message),
+        signals: signals(message, &headers),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Header section
+
+/// The length of the header section: up to the first empty line, or the whole input.
+fn header_section_len(raw: &[u8]) -> usize {
+    let mut line_start = 0;
+    while line_start < raw.len() {
+        let end = raw[line_start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(raw.len(), |p| line_start + p);
+        let line = &raw[line_start..end];
+        if line.is_empty() || line == b"\r" {
+            return line_start;
+        }
+        line_start = end + 1;
+    }
+    raw.len()
+}
+
+/// Whether the first line is a header field (`Name: value`), after an optional mbox
+/// `From ` line.
+fn starts_with_header_field(raw: &[u8]) -> bool {
+    let mut rest = raw;
+    // Leading blank lines are tolerated by mail-parser; so are they here.
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'\r' || b == b'\n' {
+            rest = tail;
+        } else {
+            break;
+        }
+    }
+    if rest.starts_with(b"From ") {
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(p) => rest = &rest[p + 1..],
+            None => return false,
+        }
+    }
+    let Some(colon) = rest.iter().take(1000).position(|&b| b == b':') else {
+        return false;
+    };
+    let name = &rest[..colon];
+    let name = name.strip_suffix(b" ").unwrap_or(name);
+    !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b))
+}
+
+/// The top-level header fields as (lowercased name, unfolded raw value).
+fn raw_headers(message: &Message<'_>) -> Vec<(String, String)> {
+    let raw: &[u8] = message.raw_message.as_ref();
+    message
+        .headers()
+        .iter()
+        .map(|h| {
+            let value = raw
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            (h.name.as_str().to_ascii_lowercase(), unfold(&value))
+        })
+        .collect()
+}
+
+fn unfold(value: &str) -> String {
+    value
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn has_header(headers: &[(String, String)], name: &str) -> bool {
+    headers.iter().any(|(n, _)| n == name)
+}
+
+/// Text on one line: control characters and line breaks become spaces, runs of spaces
+/// collapse, invisible characters go.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else if is_invisible(c) {
+            continue;
+        } else {
+            c
+        };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let len = out.trim_end().len();
+    out.truncate(len);
+    out
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    ) || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// The first `max` characters of `s` (trailing space trimmed).
+fn cap_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].trim_end().to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn clean_id(id: &str) -> Option<String> {
+    let id = id.trim();
+    let id = id.strip_prefix('<').unwrap_or(id);
+    let id = id.strip_suffix('>').unwrap_or(id).trim();
+    (!id.is_empty() && id.chars().all(|c| !c.is_control() && !c.is_whitespace()))
+        .then(|| id.to_string())
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    let list: Vec<&str> = match value {
+        HeaderValue::Text(t) => vec![t.as_ref()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    list.into_iter().filter_map(clean_id).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Addresses
+
+/// `address` trimmed, without `<` `>`, if it looks like an address: exactly one `@` with
+/// something on both sides, no whitespace or control characters, at most 254 characters.
+pub(crate) fn valid_address(address: &str) -> Option<String> {
+    let a = address.trim();
+    let a = a.strip_prefix('<').unwrap_or(a);
+    let a = a.strip_suffix('>').unwrap_or(a);
+    let (local, domain) = a.split_once('@')?;
+    let ok = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && a.chars().count() <= MAX_ADDRESS_CHARS
+        && a.chars().all(|c| !c.is_control() && !c.is_whitespace());
+    ok.then(|| a.to_string())
+}
+
+fn mailbox(addr: &Addr<'_>) -> Option<Mailbox> {
+    let address = valid_address(addr.address.as_deref()?)?;
+    let name = addr
+        .name
+        .as_deref()
+        .map(|n| cap_chars(&one_line(n.trim_matches('"')), MAX_NAME_CHARS))
+        .filter(|n| !n.is_empty());
+    Some(Mailbox { name, address })
+}
+
+fn all_addrs<'a>(address: &'a Address<'_>) -> Vec<&'a Addr<'a>> {
+    match address {
+        Address::List(list) => list.iter().collect(),
+        Address::Group(groups) => groups.iter().flat_map(|g| g.addresses.iter()).collect(),
+    }
+}
+
+fn first_mailbox(address: Option<&Address<'_>>) -> Option<Mailbox> {
+    all_addrs(address?).into_iter().find_map(mailbox)
+}
+
+fn addresses<'a>(lists: impl Iterator<Item = &'a Address<'a>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for list in lists {
+        for addr in all_addrs(list) {
+            if let Some(a) = addr.address.as_deref().and_then(valid_address) {
+                if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Body
+
+/// The body as text, before quote stripping: the text/plain body parts, else the HTML ones
+/// converted, else any readable text part (broken MIME).
+fn body_text(message: &Message<'_>) -> String {
+    let from_ids = |ids: &[u32]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|&id| message.parts.get(id as usize))
+            .filter_map(|part| match &part.body {
+                PartType::Text(t) => Some(normalise_whitespace(t)),
+                PartType::Html(h) => Some(normalise_whitespace(&html_to_text(h))),
+                _ => None,
+            })
+            .filter(|t| !t.trim().is_empty())
+            .collect()
+    };
+    let plain_ids: Vec<u32> = message
+        .text_body
+        .iter()
+        .copied()
+        .filter(|&id| {
+            message
+                .parts
+                .get(id as usize)
+                .is_some_and(|p| matches!(p.body, PartType::Text(_)))
+        })
+        .collect();
+    let mut texts = from_ids(&plain_ids);
+    if texts.is_empty() {
+        texts = from_ids(&message.text_body);
+    }
+    if texts.is_empty() {
+        texts = from_ids(&message.html_body);
+    }
+    if texts.is_empty() {
+        // Broken MIME: the first text mail-parser could recover, wherever it is.
+        texts = message
+            .parts
+            .iter()
+            .find_map(|part| match &part.body {
+                PartType::Text(t) if !t.trim().is_empty() => Some(normalise_whitespace(t)),
+                PartType::Html(h) if !h.trim().is_empty() => {
+                    Some(normalise_whitespace(&html_to_text(h)))
+                }
+                _ => None,
+            })
+            .into_iter()
+            .collect();
+    }
+    normalise_whitespace(&texts.join("\n\n"))
+}
+
+/// NBSP and other spaces → space, CRLF and CR → LF, control and invisible characters
+/// removed, trailing spaces trimmed, runs of blank lines → one, trimmed.
+fn normalise_whitespace(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0usize;
+    for line in text.split('\n') {
+        let mut clean = String::with_capacity(line.len());
+        for c in line.chars() {
+            match c {
+                '\t' => clean.push(' '),
+                c if c != ' ' && c.is_whitespace() => clean.push(' '),
+                c if c.is_control() || is_invisible(c) => {}
+                c => clean.push(c),
+            }
+        }
+        let clean = clean.trim_end();
+        if clean.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            if blank_run > 0 {
+                out.push('\n');
+            }
+        }
+        blank_run = 0;
+        out.push_str(clean);
+    }
+    out
+}
+
+/// Caps `text` to `max` characters, at a word boundary when one is near the end.
+fn cap_text(text: &str, max: usize) -> (String, bool) {
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return (text.to_string(), false);
+    };
+    let head = &text[..cut];
+    // Prefer the last whitespace in the last fifth (a word is not worth more).
+    let floor = head
+        .char_indices()
+        .nth(max - max / 5)
+        .map_or(head.len(), |(i, _)| i);
+    let cut = match head.rfind(char::is_whitespace) {
+        Some(i) if i >= floor => i,
+        _ => head.len(),
+    };
+    (head[..cut].trim_end().to_string(), true)
+}
+
+/// Converts HTML to plain text: tags removed, `script`/`style`/`head` contents dropped,
+/// entities decoded, block elements on their own lines, `blockquote` contents prefixed
+/// with `> ` (so quote stripping removes them), `pre` kept as is.
+pub(crate) fn html_to_text(html: &str) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut quote_depth = 0usize;
+    let mut pre_depth = 0usize;
+    let mut at_line_start = true;
+    let mut pending_space = false;
+    let mut i = 0;
+    let push_newline = |out: &mut String, at_line_start: &mut bool| {
+        out.push('\n');
+        *at_line_start = true;
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'<' {
+            let rest = &html[i..];
+            if let Some(comment) = rest.strip_prefix("<!--") {
+                i = comment.find("-->").map_or(bytes.len(), |p| i + 4 + p + 3);
+                continue;
+            }
+            let Some(end) = rest.find('>') else {
+                break; // an unterminated tag: nothing readable after it
+            };
+            let tag = &rest[1..end];
+            let closing = tag.starts_with('/');
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            i += end + 1;
+            match name.as_str() {
+                "script" | "style" | "head" | "title" | "template" | "noscript" | "xml"
+                    if !closing && !tag.ends_with('/') =>
+                {
+                    let close = format!("</{name}");
+                    i = match find_ignore_case(&bytes[i..], close.as_bytes()) {
+                        Some(p) => html[i + p..]
+                            .find('>')
+                            .map_or(bytes.len(), |q| i + p + q + 1),
+                        None => bytes.len(),
+                    };
+                }
+                "br" => {
+                    push_newline(&mut out, &mut at_line_start);
+                    pending_space = false;
+                }
+                "blockquote" => {
+                    if closing {
+                        quote_depth = quote_depth.saturating_sub(1);
+                    } else {
+                        quote_depth += 1;
+                    }
+                    push_newline(&mut out, &mut at_line_start);
+                    pending_space = false;
+                }
+                "pre" => {
+                    if closing {
+                        pre_depth = pre_depth.saturating_sub(1);
+                    } else {
+                        pre_depth += 1;
+                    }
+                    push_newline(&mut out, &mut at_line_start);
+                    pending_space = false;
+                }
+                "p" | "div" | "li" | "ul" | "ol" | "tr" | "table" | "h1" | "h2" | "h3" | "h4"
+                | "h5" | "h6" | "hr" | "section" | "article" | "header" | "footer" | "dt"
+                | "dd" | "dl" | "address" | "center" | "form" | "fieldset" | "body" | "html" => {
+                    if !at_line_start {
+                        push_newline(&mut out, &mut at_line_start);
+                    }
+                    if name == "p" && closing {
+                        push_newline(&mut out, &mut at_line_start);
+                    }
+                    pending_space = false;
+                }
+                "td" | "th" => pending_space = true,
+                _ => {}
+            }
+            continue;
+        }
+        // Text up to the next tag.
+        let end = html[i..].find('<').map_or(bytes.len(), |p| i + p);
+        let chunk = decode_entities(&html[i..end]);
+        i = end;
+        for c in chunk.chars() {
+            if c == '\n' && pre_depth > 0 {
+                push_newline(&mut out, &mut at_line_start);
+                pending_space = false;
+                continue;
+            }
+            if c.is_whitespace() && c != '\u{A0}' && pre_depth == 0 {
+                pending_space = !at_line_start;
+                continue;
+            }
+            if at_line_start {
+                for _ in 0..quote_depth {
+                    out.push_str("> ");
+                }
+                at_line_start = false;
+            } else if pending_space {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The first position of `needle` (ASCII, lowercase) in `haystack`, ignoring ASCII case.
+fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Decodes `&name;`, `&#NNN;` and `&#xHH;` entities (unknown ones are kept as written).
+fn decode_entities(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let entity_end = rest
+            .char_indices()
+            .skip(1)
+            .take(32)
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '#'))
+            .filter(|&(_, c)| c == ';')
+            .map(|(p, _)| p);
+        match entity_end {
+            Some(p) if p > 1 => {
+                // mail-parser's table: pushes the character, or the token as written.
+                mail_parser::decoders::html::add_html_token(
+                    &mut out,
+                    &rest.as_bytes()[..=p],
+                    false,
+                );
+                rest = &rest[p + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Quotes and signatures
+
+/// Removes quoted replies, reply headers and the signature from `text`, in French and
+/// English: `>` lines; "On … wrote:" / "Le … a écrit :" attributions (also over two lines);
+/// Outlook "-----Original Message-----" / "-----Message d'origine-----" separators and
+/// "From: … Sent: … To: … Subject:" / "De : … Envoyé : … À : … Objet :" header blocks; the
+/// "-- " signature delimiter and everything after it; mobile footers ("Sent from my
+/// iPhone", "Envoyé de mon iPhone", "Sent from Outlook for …", "Obtenir Outlook pour …").
+///
+/// A forwarded message ("---------- Forwarded message ---------", "Message transféré") is
+/// new content for us and is kept from its marker on.
+///
+/// An attribution followed by `>` lines only removes the attribution (the `>` lines go
+/// anyway), so answers written between quoted lines are kept; an attribution or reply
+/// header followed by unmarked text ends the new text. If nothing would be left (a message
+/// that is only a quote), the original text is returned, trimmed.
+pub fn strip_quoted(text: &str) -> String {
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = normalised.split('\n').collect();
+    let forward_at = lines.iter().position(|l| is_forward_marker(l));
+    let end = forward_at.unwrap_or(lines.len());
+    let mut kept: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        let line = lines[i];
+        let t = line.trim();
+        if t.starts_with('>') {
+            // A removed quote still separates the answers around it.
+            if kept.last().is_some_and(|l| !l.trim().is_empty()) {
+                kept.push("");
+            }
+            i += 1;
+            continue;
+        }
+        if is_signature_delimiter(line) || is_mobile_footer(t) || is_original_separator(t) {
+            break;
+        }
+        let underscores = t.len() >= 10 && t.chars().all(|c| c == '_');
+        if is_reply_header_block(&lines[i..end])
+            || (underscores && i + 1 < end && is_reply_header_block(&lines[i + 1..end]))
+        {
+            break;
+        }
+        if let Some(len) = attribution_len(&lines[i..end]) {
+            let next = lines[i + len..end].iter().find(|l| !l.trim().is_empty());
+            if next.is_some_and(|l| l.trim_start().starts_with('>')) {
+                i += len;
+                continue;
+            }
+            break;
+        }
+        kept.push(line);
+        i += 1;
+    }
+    let mut result = kept.join("\n");
+    if let Some(f) = forward_at {
+        if !result.trim().is_empty() {
+            result.push_str("\n\n");
+        }
+        result.push_str(&lines[f..].join("\n"));
+    }
+    let result = normalise_whitespace(&result);
+    if result.is_empty() {
+        normalise_whitespace(text)
+    } else {
+        result
+    }
+}
+
+fn is_signature_delimiter(line: &str) -> bool {
+    line == "-- " || line == "--" || line == "-- \u{A0}" || line == "--\u{A0}"
+}
+
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .replace(['é', 'è', 'ê'], "e")
+        .replace('à', "a")
+        .replace('’', "'")
+}
+
+fn is_mobile_footer(t: &str) -> bool {
+    let t = fold(t);
+    [
+        "sent from my ",
+        "sent from outlook for ",
+        "sent from mail for ",
+        "get outlook for ",
+        "sent from yahoo mail",
+        "envoye de mon ",
+        "envoye depuis mon ",
+        "envoye a partir de ",
+        "envoye depuis outlook",
+        "obtenir outlook pour ",
+        "telecharger outlook pour ",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+}
+
+fn dashed_label(t: &str) -> Option<String> {
+    let inner = t
+        .trim()
+        .trim_matches(|c: char| c == '-' || c == '_' || c == ' ');
+    (t.trim().starts_with("---") && !inner.is_empty()).then(|| fold(inner))
+}
+
+fn is_original_separator(t: &str) -> bool {
+    dashed_label(t).is_some_and(|l| {
+        l == "original message" || l == "message d'origine" || l == "message original"
+    })
+}
+
+fn is_forward_marker(line: &str) -> bool {
+    let t = line.trim();
+    let label = dashed_label(t).or_else(|| t.starts_with("Begin forwarded").then(|| fold(t)));
+    label.is_some_and(|l| {
+        l.contains("forwarded message")
+            || l.contains("message transfere")
+            || l.starts_with("begin forwarded message")
+            || l.starts_with("debut du message reexpedie")
+    })
+}
+
+/// The folded field name of a `Name: value` (or `Name : value`) line.
+fn field_name(line: &str) -> Option<String> {
+    let t = line.trim().trim_start_matches('*');
+    let (name, _) = t.split_once(':')?;
+    let name = name.trim().trim_end_matches('*').trim();
+    (!name.is_empty() && name.chars().count() <= 12).then(|| fold(name))
+}
+
+/// "From: … Sent: … To: … Subject:" or "De : … Envoyé : … À : … Objet :" starting at the
+/// first line.
+fn is_reply_header_block(lines: &[&str]) -> bool {
+    if !field_name(lines[0]).is_some_and(|n| n == "from" || n == "de") {
+        return false;
+    }
+    let names: Vec<String> = lines
+        .iter()
+        .skip(1)
+        .take(8)
+        .filter_map(|l| field_name(l))
+        .collect();
+    let has = |options: &[&str]| names.iter().any(|n| options.contains(&n.as_str()));
+    has(&["subject", "objet"]) && has(&["sent", "envoye", "date", "to", "a", "cc"])
+}
+
+/// The number of lines (1 or 2) of an "On … wrote:" / "Le … a écrit :" attribution at the
+/// first line.
+fn attribution_len(lines: &[&str]) -> Option<usize> {
+    let first = fold(lines[0].trim());
+    let starts = first.starts_with("on ") || first.starts_with("le ");
+    if !starts {
+        return None;
+    }
+    let ends = |s: &str| {
+        let s = s.trim_end();
+        let s = s.strip_suffix(':').map(str::trim_end);
+        s.is_some_and(|s| s.ends_with("wrote") || s.ends_with("a ecrit"))
+    };
+    // An attribution carries a date: a digit somewhere.
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    if ends(&first) {
+        return has_digit(&first).then_some(1);
+    }
+    let second = lines.get(1).map(|l| fold(l.trim()))?;
+    (!second.is_empty() && ends(&second) && (has_digit(&first) || has_digit(&second))).then_some(2)
+}
+
+// ---------------------------------------------------------------------------------------
+// Attachments
+
+fn content_type_of(part: &MessagePart<'_>) -> String {
+    let raw = match part.content_type() {
+        Some(ct) => match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        }
+        .to_ascii_lowercase(),
+        None => match &part.body {
+            PartType::Message(_) => "message/rfc822".into(),
+            PartType::Html(_) => "text/html".into(),
+            PartType::Text(_) => "text/plain".into(),
+            _ => "application/octet-stream".into(),
+        },
+    };
+    cap_chars(&one_line(&raw).replace(' ', ""), 100)
+}
+
+fn clean_file_name(name: &str) -> String {
+    let name = one_line(name);
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(&name).trim();
+    cap_chars(base, MAX_NAME_CHARS)
+}
+
+fn attachments(message: &Message<'_>) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    for &id in &message.attachments {
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
+        if matches!(part.body, PartType::Multipart(_)) {
+            continue;
+        }
+        let disposition = part.content_disposition();
+        let is_attachment = disposition.is_some_and(|d| d.is_attachment());
+        let name = part
+            .attachment_name()
+            .map(clean_file_name)
+            .filter(|n| !n.is_empty());
+        // Embedded in the HTML (cid:): decoration, not a document.
+        let embedded = !is_attachment
+            && part.content_id().is_some()
+            && (disposition.is_none_or(|d| d.is_inline()))
+            && matches!(part.body, PartType::InlineBinary(_) | PartType::Binary(_))
+            && content_type_of(part).starts_with("image/");
+        if embedded {
+            continue;
+        }
+        let content_type = content_type_of(part);
+        let name = match name {
+            Some(n) => n,
+            None => match part.message().and_then(|m| m.subject()) {
+                Some(subject) if !one_line(subject).is_empty() => {
+                    format!("{}.eml", cap_chars(&one_line(subject), MAX_NAME_CHARS))
+                }
+                _ => format!("attachment-{} ({content_type})", out.len() + 1),
+            },
+        };
+        out.push(Attachment {
+            name,
+            content_type,
+            size: part.len(),
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Loop signals and reports
+
+const AUTO_REPLY_HEADERS: &[&str] = &[
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoreply-from",
+    "x-mail-autoreply",
+    "x-autogenerated",
+    "x-failed-recipients",
+];
+
+fn signals(message: &Message<'_>, headers: &[(String, String)]) -> Signals {
+    let lower = |name: &str| {
+        header(headers, name)
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+    };
+    let return_path = header(headers, "return-path").map(|v| {
+        let v = v.trim();
+        let v = v.strip_prefix('<').unwrap_or(v);
+        v.strip_suffix('>').unwrap_or(v).trim().to_string()
+    });
+    Signals {
+        auto_submitted: lower("auto-submitted"),
+        precedence: lower("precedence"),
+        list_id: has_header(headers, "list-id"),
+        list_unsubscribe: has_header(headers, "list-unsubscribe"),
+        auto_response_suppress: header(headers, "x-auto-response-suppress")
+            .map(|v| v.trim().to_string()),
+        x_loop: headers
+            .iter()
+            .filter(|(n, _)| n == "x-loop")
+            .map(|(_, v)| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+            .collect(),
+        return_path,
+        report: report(message, headers),
+        auto_reply_hint: AUTO_REPLY_HEADERS.iter().any(|h| has_header(headers, h)),
+    }
+}
+
+/// Header-like `Name: value` fields of a report body, in blank-line separated groups.
+fn field_groups(text: &str) -> Vec<Vec<(String, String)>> {
+    let mut groups = Vec::new();
+    let mut group: Vec<(String, String)> = Vec::new();
+    for line in text.replace("\r\n", "\n").split('\n') {
+        if line.trim().is_empty() {
+            if !group.is_empty() {
+                groups.push(std::mem::take(&mut group));
+            }
+        } else if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = group.last_mut() {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+        } else if let Some((n, v)) = line.split_once(':') {
+            group.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    if !group.is_empty() {
+        groups.push(group);
+    }
+    groups
+}
+
+/// `rfc822; bob@example.org` → `bob@example.org`.
+fn typed_address(value: &str) -> String {
+    let v = value.split_once(';').map_or(value, |(_, a)| a).trim();
+    let v = v.strip_prefix('<').unwrap_or(v);
+    v.strip_suffix('>').unwrap_or(v).trim().to_string()
+}
+
+fn report(message: &Message<'_>, headers: &[(String, String)]) -> Option<Report> {
+    let root_type = message.root_part().content_type();
+    let mut kind = root_type
+        .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
+        .filter(|ct| {
+            ct.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        })
+        .map(
+            |ct| match ct.attribute("report-type").map(str::to_ascii_lowercase) {
+                Some(t) if t.contains("delivery-status") => ReportKind::DeliveryStatus,
+                Some(t) if t.contains("disposition-notification") => ReportKind::Disposition,
+                _ => ReportKind::Other,
+            },
+        );
+    let mut failed_recipients: Vec<String> = Vec::new();
+    let mut status = None;
+    let mut original_message_id = header(headers, "original-message-id").and_then(clean_id);
+    for part in message.parts.iter().skip(1) {
+        let ctype = content_type_of(part);
+        match ctype.as_str() {
+            "message/delivery-status" | "message/global-delivery-status" => {
+                if kind.is_none() || kind == Some(ReportKind::Other) {
+                    kind = Some(ReportKind::DeliveryStatus);
+                }
+                let body = String::from_utf8_lossy(part.contents());
+                for group in field_groups(&body) {
+                    let get = |n: &str| group.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+                    let action = get("action").map(|a| a.to_ascii_lowercase());
+                    let code = get("status").map(|s| s.trim().to_string());
+                    let failed = action.as_deref().is_some_and(|a| a.starts_with("failed"))
+                        || (action.is_none()
+                            && code.as_deref().is_some_and(|s| s.starts_with('5')));
+                    if !failed {
+                        continue;
+                    }
+                    if let Some(r) = get("final-recipient").or_else(|| get("original-recipient")) {
+                        let r = typed_address(r);
+                        if !r.is_empty() && !failed_recipients.contains(&r) {
+                            failed_recipients.push(r);
+                        }
+                    }
+                    if status.is_none() {
+                        status = code.filter(|c| !c.is_empty());
+                    }
+                }
+            }
+            "message/disposition-notification" | "message/global-disposition-notification" => {
+                if kind.is_none() || kind == Some(ReportKind::Other) {
+                    kind = Some(ReportKind::Disposition);
+                }
+                let body = String::from_utf8_lossy(part.contents());
+                for group in field_groups(&body) {
+                    for (k, v) in group {
+                        if k == "original-message-id" && original_message_id.is_none() {
+                            original_message_id = clean_id(&v);
+                        } else if k == "disposition" && status.is_none() {
+                            status = Some(v.trim().to_string());
+                        }
+                    }
+                }
+            }
+            "message/rfc822" | "message/global" if original_message_id.is_none() => {
+                original_message_id = match &part.body {
+                    PartType::Message(m) => m.message_id().and_then(clean_id),
+                    _ => headers_message_id(part.contents()),
+                };
+            }
+            "text/rfc822-headers" | "message/rfc822-headers" | "message/global-headers"
+                if original_message_id.is_none() =>
+            {
+                original_message_id = headers_message_id(part.contents());
+            }
+            _ => {}
+        }
+    }
+    if let Some(x_failed) = header(headers, "x-failed-recipients") {
+        kind.get_or_insert(ReportKind::DeliveryStatus);
+        for r in x_failed.split(',') {
+            let r = typed_address(r);
+            if !r.is_empty() && !failed_recipients.iter().any(|f| f.eq_ignore_ascii_case(&r)) {
+                failed_recipients.push(r);
+            }
+        }
+    }
+    Some(Report {
+        kind: kind?,
+        original_message_id,
+        failed_recipients,
+        status,
+    })
+}
+
+/// The Message-ID in a header section given as text (a `text/rfc822-headers` part).
+fn headers_message_id(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let groups = field_groups(&text);
+    let fields = groups.first()?;
+    fields
+        .iter()
+        .find(|(name, _)| name == "message-id")
+        .and_then(|(_, value)| value.split_whitespace().next().and_then(clean_id))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// A generated corpus of malformed and hostile messages (shared with the guard's tests).
+#[cfg(test)]
+pub(crate) fn hostile_corpus() -> Vec<Vec<u8>> {
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut corpus: Vec<Vec<u8>> = Vec::new();
+    let crlf = |s: &str| s.replace('\n', "\r\n").into_bytes();
+
+    let multipart = crlf(concat!(
+        "From: \"Dupont, Jean\" <jean@example.org>\n",
+        "To: guichet@example.ca\n",
+        "Subject: =?UTF-8?Q?Question_sur_le_R=C3=A9seau?=\n",
+        "Message-ID: <abc@example.org>\n",
+        "MIME-Version: 1.0\n",
+        "Content-Type: multipart/mixed; boundary=\"outer\"\n",
+        "\n",
+        "--outer\n",
+        "Content-Type: multipart/alternative; boundary=\"inner\"\n",
+        "\n",
+        "--inner\n",
+        "Content-Type: text/plain; charset=iso-8859-1\n",
+        "Content-Transfer-Encoding: quoted-printable\n",
+        "\n",
+        "Bonjour, qu'est-ce que le R=E9seau ?\n",
+        "--inner\n",
+        "Content-Type: text/html; charset=utf-8\n",
+        "\n",
+        "<p>Bonjour, qu'est-ce que le R&eacute;seau ?</p>\n",
+        "--inner--\n",
+        "--outer\n",
+        "Content-Type: application/pdf; name=\"demande.pdf\"\n",
+        "Content-Disposition: attachment; filename=\"demande.pdf\"\n",
+        "Content-Transfer-Encoding: base64\n",
+        "\n",
+        "JVBERi0xLjQgZmFrZSBwZGYgY29udGVudCBoZXJl\n",
+        "--outer\n",
+        "Content-Type: message/rfc822\n",
+        "\n",
+        "From: a@b.c\n",
+        "Subject: inner\n",
+        "\n",
+        "nested body\n",
+        "--outer--\n",
+    ));
+    // Truncated at every 37th byte.
+    for cut in (0..multipart.len()).step_by(37) {
+        corpus.push(multipart[..cut].to_vec());
+    }
+    // Random bytes.
+    for _ in 0..60 {
+        let len = rng.below(3000);
+        corpus.push((0..len).map(|_| rng.next() as u8).collect());
+    }
+    // Random bytes after a plausible header.
+    for _ in 0..40 {
+        let mut m = b"From: x@y.z\r\nSubject: ".to_vec();
+        let len = rng.below(2000);
+        m.extend((0..len).map(|_| rng.next() as u8));
+        corpus.push(m);
+    }
+    // Random byte flips of the valid multipart message.
+    for _ in 0..120 {
+        let mut m = multipart.clone();
+        for _ in 0..1 + rng.below(20) {
+            let at = rng.below(m.len());
+            m[at] = rng.next() as u8;
+        }
+        corpus.push(m);
+    }
+    // Missing or wrong boundaries.
+    for body in [
+        "Content-Type: multipart/mixed; boundary=\"b\"\n\nno boundary at all\n",
+        "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nnever closed\n",
+        "Content-Type: multipart/mixed\n\n--b\nContent-Type: text/plain\n\nno boundary parameter\n--b--\n",
+        "Content-Type: multipart/alternative; boundary=\"\"\n\n--\n\n--\n",
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\n--b\n--b\n--b--\n--b--\n",
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=r\n\n--r\nContent-Type: message/delivery-status\n\nAction: failed\n",
+        "Content-Type: message/rfc822\n\n",
+        "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n!!!!\n",
+        "Content-Type: text/plain; charset=\"x-unknown-charset\"\n\nunknown charset\n",
+        "Content-Type: text/plain; charset=utf-8\n\n\u{0}\u{0}nul bytes\u{0}\n",
+        "Content-Type: text/plain; charset=utf-7\nContent-Transfer-Encoding: base64\n\n@@@@====garbage====\n",
+        "Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n=ZZ=\n=\n<scr=\nipt>x</script><a href='<\n",
+        "Content-Type: text/html\n\n<script>never closed",
+        "Content-Type: text/html\n\n<!-- never closed",
+        "Content-Type: text/html\n\n&#99999999999; &#x110000; &#xD800; &; &&&; &eacute",
+        "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n\u{1}\u{2}\u{3}AAAA====BBB\n",
+        "Content-Type: image/png; name==?bogus?Q?x?=\nContent-Disposition: attachment; filename*=utf-8''%FF%FE\n\nxx\n",
+    ] {
+        corpus.push(crlf(&format!("From: a@b.c\nSubject: t\n{body}")));
+        corpus.push(format!("From: a@b.c\nSubject: t\n{body}").into_bytes());
+    }
+    // Boundaries nested 200 deep.
+    let mut deep = String::from(
+        "From: a@b.c\nSubject: deep\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n",
+    );
+    for level in 1..=200 {
+        deep.push_str(&format!(
+            "--b{}\nContent-Type: multipart/mixed; boundary=\"b{level}\"\n\n",
+            level - 1
+        ));
+    }
+    deep.push_str("--b200\nContent-Type: text/plain\n\ndeep text\n");
+    corpus.push(deep.clone().into_bytes());
+    for level in (0..=200).rev() {
+        deep.push_str(&format!("--b{level}--\n"));
+    }
+    corpus.push(deep.into_bytes());
+    // Nested message/rfc822, 50 deep.
+    let mut nested = String::from("From: a@b.c\nSubject: nested\n\ninnermost\n");
+    for _ in 0..50 {
+        nested = format!("From: a@b.c\nContent-Type: message/rfc822\n\n{nested}");
+    }
+    corpus.push(nested.into_bytes());
+    // A 100 KB single header line, and 5,000 headers.
+    corpus.push(format!("From: a@b.c\nSubject: {}\n\nbody\n", "x".repeat(100_000)).into_bytes());
+    corpus.push(format!("From: a@b.c\nX-Long: {}\n\nbody\n", "y ".repeat(60_000)).into_bytes());
+    let many: String = (0..5000).map(|i| format!("X-H{i}: v\n")).collect();
+    corpus.push(format!("From: a@b.c\n{many}\nbody\n").into_bytes());
+    let many_to: String = (0..5000).map(|i| format!("To: p{i}@x.y\n")).collect();
+    corpus.push(format!("From: a@b.c\n{many_to}\nbody\n").into_bytes());
+    // Hostile headers: invalid UTF-8, NULs, control characters, bogus encoded words.
+    let hostile_headers: Vec<Vec<u8>> = vec![
+        b"Subject: \xff\xfe\xfd invalid utf-8 \xc3\x28\r\nFrom: \xe9l\xe8ve <\xe9@b.c>\r\n\r\nbody".to_vec(),
+        b"Subject: nul\x00byte\x00\r\nFrom: a\x00@b.c\r\n\r\nb\x00ody".to_vec(),
+        b"Subject: \x1b[31mred\x07\x08\x7f\r\nFrom: \"\x1b\x01name\" <a@b.c>\r\n\r\nx".to_vec(),
+        b"Subject: =?bogus-charset?Q?R=E9seau?= =?x?B?!!!?= =?utf-8?Q?=FF=FE?=\r\nFrom: =?nope?B?AAAA?= <a@b.c>\r\n\r\nx".to_vec(),
+        b"Subject: =?UTF-8?B?G1szMW0NCkJjYzogZXZpbEB4Lnk=?=\r\nFrom: =?UTF-8?B?G1szMW0NCkJjYzogZXZpbEB4Lnk=?= <a@b.c>\r\n\r\nx".to_vec(),
+        b"Subject: =?utf-8?q?=0D=0A=00=1B?= =?\r\nFrom: <<<>>>@@@\r\nReply-To: \"unterminated\r\n\r\nx".to_vec(),
+        b"From: a@b.c\r\nSubject: =?UTF-8?Q?".iter().copied().chain(b"=E2=80=AE".repeat(400)).chain(b"?=\r\n\r\nx".iter().copied()).collect(),
+        b"From: a@b.c\r\nMessage-ID: <\r\nIn-Reply-To: <<<<>>>>\r\nReferences: <a> <b\r\nReturn-Path: <\r\n\r\nx".to_vec(),
+        b"From:\r\nTo:\r\nSubject:\r\nContent-Type:\r\n\r\n".to_vec(),
+        b"From: a@b.c\r\nContent-Type: text/plain; charset=\xff\xfe\r\n\r\n\xe9\xe8".to_vec(),
+        b"From: a@b.c\r\nContent-Type: text/html; charset=windows-1252\r\n\r\n<p>\x93\x94\x9c\x80</p><blockquote>".to_vec(),
+    ];
+    for h in hostile_headers {
+        corpus.push(h);
+    }
+    // Structured garbage: random header names and values with control characters.
+    for _ in 0..40 {
+        let mut m = Vec::new();
+        for _ in 0..rng.below(30) {
+            let name_len = 1 + rng.below(12);
+            m.extend((0..name_len).map(|_| b'A' + (rng.below(26) as u8)));
+            m.extend_from_slice(b": ");
+            let value_len = rng.below(200);
+            m.extend((0..value_len).map(|_| match rng.below(6) {
+                0 => rng.next() as u8,
+                1 => b'=',
+                2 => b'?',
+                _ => b'a' + rng.below(26) as u8,
+            }));
+            m.extend_from_slice(if rng.below(2) == 0 { b"\r\n" } else { b"\n" });
+        }
+        m.extend_from_slice(b"\r\n");
+        m.extend((0..rng.below(500)).map(|_| rng.next() as u8));
+        corpus.push(m);
+    }
+    corpus.push(Vec::new());
+    corpus.push(b"   \r\n\r\n ".to_vec());
+    corpus.push(b"\r\n\r\nbody without header".to_vec());
+    corpus
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crlf(s: &str) -> Vec<u8> {
+        s.replace('\n', "\r\n").into_bytes()
+    }
+
+    fn parse_ok(raw: &[u8]) -> Inbound {
+        match parse(raw, &Limits::default()) {
+            Ok(m) => m,
+            Err(e) => panic!("parse failed: {e}"),
+        }
+    }
+
+    #[test]
+    fn hostile_corpus_never_panics_and_limits_hold() {
+        let corpus = hostile_corpus();
+        assert!(corpus.len() >= 300, "only {} messages", corpus.len());
+        let small = Limits {
+            max_text_chars: 50,
+            max_header_bytes: 1 << 20,
+        };
+        let mut read = 0;
+        for (i, raw) in corpus.iter().enumerate() {
+            for limits in [Limits::default(), small.clone()] {
+                let result = std::panic::catch_unwind(|| parse(raw, &limits));
+                let Ok(result) = result else {
+                    panic!("parse panicked on corpus message {i}");
+                };
+                match result {
+                    Ok(m) => {
+                        read += 1;
+                        assert!(
+                            m.text.chars().count() <= limits.max_text_chars,
+                            "message {i}"
+                        );
+                        assert!(
+                            m.subject.chars().count() <= MAX_SUBJECT_CHARS,
+                            "message {i}"
+                        );
+                        assert!(
+                            !m.subject.chars().any(char::is_control),
+                            "message {i}: {:?}",
+                            m.subject
+                        );
+                        for mb in m.from.iter().chain(m.reply_to.iter()) {
+                            if let Some(name) = &mb.name {
+                                assert!(
+                                    !name.chars().any(char::is_control),
+                                    "message {i}: {name:?}"
+                                );
+                            }
+                            assert!(!mb
+                                .address
+                                .chars()
+                                .any(|c| c.is_control() || c.is_whitespace()));
+                        }
+                        for a in &m.attachments {
+                            assert!(
+                                !a.name.chars().any(char::is_control),
+                                "message {i}: {:?}",
+                                a.name
+                            );
+                        }
+                        assert!(
+                            m.fingerprint.starts_with("mid:")
+                                || m.fingerprint.starts_with("sha256:")
+                        );
+                    }
+                    Err(ParseError::Unreadable) => {
+                        panic!("mail-parser panicked on corpus message {i}")
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        assert!(read > 150, "only {read} parses succeeded");
+    }
+
+    #[test]
+    fn errors_for_unusable_input() {
+        let limits = Limits::default();
+        assert_eq!(parse(b"", &limits), Err(ParseError::Empty));
+        assert_eq!(parse(b" \r\n\t", &limits), Err(ParseError::Empty));
+        assert_eq!(
+            parse(b"just some text\nwith lines", &limits),
+            Err(ParseError::NotAMessage)
+        );
+        assert_eq!(
+            parse(b"\x00\x01\x02binary", &limits),
+            Err(ParseError::NotAMessage)
+        );
+        let long = format!("From: a@b.c\nSubject: {}\n\nbody", "x".repeat(70_000));
+        let Err(ParseError::HeaderTooLarge { bytes, max }) = parse(long.as_bytes(), &limits) else {
+            panic!("a 70 KB header was accepted");
+        };
+        assert_eq!(max, 64 * 1024);
+        assert!(bytes > 70_000);
+        let e = ParseError::HeaderTooLarge {
+            bytes: 70_030,
+            max: 65_536,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the header section is 70030 bytes long, over the limit of 65536 bytes"
+        );
+        // A long body is no problem, and broken MIME still gives its text.
+        let broken = crlf(
+            "From: a@b.c\nSubject: x\nContent-Type: multipart/mixed; boundary=\"zz\"\n\n--zz\nContent-Type: text/plain\n\nStill readable text\n",
+        );
+        assert!(parse_ok(&broken).text.contains("Still readable text"));
+    }
+
+    #[test]
+    fn plain_utf8_question() {
+        let m = parse_ok(&crlf(concat!(
+            "Return-Path: <marie@example.org>\n",
+            "From: =?UTF-8?Q?Marie_Tremblay_=C3=A9?= <  marie@example.org >\n",
+            "To: Guichet <guichet@example.ca>, autre@example.ca\n",
+            "Cc: chef@example.ca\n",
+            "Subject: Comment obtenir une lettre d'appui ?\n",
+            "Message-ID:  <CAF123@mail.example.org> \n",
+            "Content-Type: text/plain; charset=utf-8\n",
+            "\n",
+            "Bonjour,\n\n\n\nComment obtenir une lettre d’appui pour ma demande aux IRSC ?\u{a0}Merci\n",
+        )));
+        assert_eq!(m.message_id.as_deref(), Some("CAF123@mail.example.org"));
+        assert_eq!(m.fingerprint, "mid:CAF123@mail.example.org");
+        let from = m.from.unwrap();
+        assert_eq!(from.address, "marie@example.org");
+        assert_eq!(from.name.as_deref(), Some("Marie Tremblay é"));
+        assert_eq!(m.to, vec!["guichet@example.ca", "autre@example.ca"]);
+        assert_eq!(m.cc, vec!["chef@example.ca"]);
+        assert_eq!(m.subject, "Comment obtenir une lettre d'appui ?");
+        assert_eq!(
+            m.text,
+            "Bonjour,\n\nComment obtenir une lettre d’appui pour ma demande aux IRSC ? Merci"
+        );
+        assert!(!m.truncated);
+        assert!(m.attachments.is_empty());
+        assert_eq!(m.signals.return_path.as_deref(), Some("marie@example.org"));
+        assert_eq!(
+            m.signals,
+            Signals {
+                return_path: m.signals.return_path.clone(),
+                ..Signals::default()
+            }
+        );
+    }
+
+    #[test]
+    fn latin1_quoted_printable() {
+        let m = parse_ok(&crlf(concat!(
+            "From: a@b.c\n",
+            "Subject: =?ISO-8859-1?Q?R=E9seau?=\n",
+            "Content-Type: text/plain; charset=iso-8859-1\n",
+            "Content-Transfer-Encoding: quoted-printable\n",
+            "\n",
+            "Qu'est-ce que le R=E9seau-1 Qu=E9bec ? Une tr=E8s longue ligne coup=\n",
+            "=E9e en deux.\n",
+        )));
+        assert_eq!(m.subject, "Réseau");
+        assert_eq!(
+            m.text,
+            "Qu'est-ce que le Réseau-1 Québec ? Une très longue ligne coupée en deux."
+        );
+        // 8-bit latin-1, not encoded.
+        let mut raw =
+            b"From: a@b.c\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n\r\n".to_vec();
+        raw.extend_from_slice(b"Qu'est-ce que le R\xe9seau-1 Qu\xe9bec ?\r\n");
+        assert_eq!(parse_ok(&raw).text, "Qu'est-ce que le Réseau-1 Québec ?");
+    }
+
+    #[test]
+    fn windows_1252_curly_quotes_and_oe() {
+        let mut raw =
+            b"From: a@b.c\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\n".to_vec();
+        raw.extend_from_slice(
+            b"Il a dit \x93bonjour\x94 au c\x9cur de l\x92\xe9quipe \x96 10 \x80.\r\n",
+        );
+        assert_eq!(
+            parse_ok(&raw).text,
+            "Il a dit “bonjour” au cœur de l’équipe – 10 €."
+        );
+        let raw = crlf(concat!(
+            "From: a@b.c\n",
+            "Content-Type: text/plain; charset=cp1252\n",
+            "Content-Transfer-Encoding: quoted-printable\n",
+            "\n",
+            "=93Vous=94 =9Cuvrez ?\n",
+        ));
+        assert_eq!(parse_ok(&raw).text, "“Vous” œuvrez ?");
+    }
+
+    #[test]
+    fn encoded_word_subjects() {
+        let m = parse_ok(&crlf(
+            "From: a@b.c\nSubject: =?UTF-8?B?UXUnZXN0LWNlIHF1ZSBjJ2VzdCwgbGEgcsOpcG9uc2UgPw==?=\n\nx\n",
+        ));
+        assert_eq!(m.subject, "Qu'est-ce que c'est, la réponse ?");
+        let m = parse_ok(&crlf(
+            "From: a@b.c\nSubject: =?iso-8859-1?q?Lettre_d'appui_:?=\n =?utf-8?q?_r=C3=A9seau?=\n\tsuite\n\nx\n",
+        ));
+        assert_eq!(m.subject, "Lettre d'appui : réseau suite");
+        // Control characters smuggled in an encoded word never reach the subject.
+        let m = parse_ok(&crlf(
+            "From: a@b.c\nSubject: =?utf-8?q?a=0D=0ABcc:_x@y.z=1B?=\n\nx\n",
+        ));
+        assert_eq!(m.subject, "a Bcc: x@y.z");
+        let long = format!("From: a@b.c\nSubject: {}\n\nx\n", "é".repeat(400));
+        assert_eq!(
+            parse_ok(long.as_bytes()).subject.chars().count(),
+            MAX_SUBJECT_CHARS
+        );
+    }
+
+    #[test]
+    fn html_only_is_converted_without_tags_scripts_or_entities() {
+        let m = parse_ok(&crlf(concat!(
+            "From: a@b.c\n",
+            "Content-Type: text/html; charset=utf-8\n",
+            "\n",
+            "<html><head><title>T</title><style>p { color: red }</style></head>\n",
+            "<body><script type=\"text/javascript\">alert('x')</script>\n",
+            "<p>Bonjour&nbsp;l&eacute;quipe&#160;!</p><div>Ligne&nbsp;2 &amp; &lt;3 &#x2014; <b>gras</b></div>\n",
+            "<STYLE>.x{}</STYLE><!-- un commentaire --><ul><li>un</li><li>deux</li></ul>\n",
+            "<div class=\"gmail_quote\"><div>On Mon, Mar 3, 2025 at 10:12 AM Guichet &lt;guichet@x.ca&gt; wrote:<br></div>\n",
+            "<blockquote>Ancienne réponse</blockquote></div></body></html>\n",
+        )));
+        assert_eq!(m.text, "Bonjour léquipe !\n\nLigne 2 & <3 — gras\nun\ndeux");
+        for bad in [
+            "<p", "<b", "</", "&eacute;", "&nbsp;", "alert", "color", "Ancienne", "\u{a0}",
+        ] {
+            assert!(!m.text.contains(bad), "{bad:?} in {:?}", m.text);
+        }
+    }
+
+    #[test]
+    fn multipart_alternative_prefers_plain_and_lists_attachments() {
+        let raw = crlf(concat!(
+            "From: a@b.c\n",
+            "Subject: pj\n",
+            "Content-Type: multipart/mixed; boundary=\"outer\"\n",
+            "\n",
+            "--outer\n",
+            "Content-Type: multipart/related; boundary=\"rel\"\n",
+            "\n",
+            "--rel\n",
+            "Content-Type: multipart/alternative; boundary=\"alt\"\n",
+            "\n",
+            "--alt\n",
+            "Content-Type: text/plain; charset=utf-8\n",
+            "\n",
+            "Le texte brut.\n",
+            "--alt\n",
+            "Content-Type: text/html; charset=utf-8\n",
+            "\n",
+            "<p>Le texte <b>HTML</b>.</p><img src=\"cid:logo\">\n",
+            "--alt--\n",
+            "--rel\n",
+            "Content-Type: image/png; name=\"image001.png\"\n",
+            "Content-Disposition: inline; filename=\"image001.png\"\n",
+            "Content-ID: <logo>\n",
+            "Content-Transfer-Encoding: base64\n",
+            "\n",
+            "iVBORw0KGgo=\n",
+            "--rel--\n",
+            "--outer\n",
+            "Content-Type: application/pdf; name=\"=?UTF-8?Q?r=C3=A9sum=C3=A9.pdf?=\"\n",
+            "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf\n",
+            "Content-Transfer-Encoding: base64\n",
+            "\n",
+            "JVBERi0xLjQgZmFrZSBwZGYgY29udGVudCBoZXJl\n",
+            "--outer\n",
+            "Content-Type: application/octet-stream\n",
+            "Content-Transfer-Encoding: base64\n",
+            "\n",
+            "AAECAw==\n",
+            "--outer\n",
+            "Content-Type: image/jpeg\n",
+            "Content-Disposition: attachment; filename=\"C:\\\\photos\\\\photo.jpg\"\n",
+            "\n",
+            "jpeg\n",
+            "--outer--\n",
+        ));
+        let m = parse_ok(&raw);
+        assert_eq!(m.text, "Le texte brut.");
+        assert_eq!(
+            m.attachments,
+            vec![
+                Attachment {
+                    name: "résumé.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size: 30
+                },
+                Attachment {
+                    name: "attachment-2 (application/octet-stream)".into(),
+                    content_type: "application/octet-stream".into(),
+                    size: 4
+                },
+                Attachment {
+                    name: "photo.jpg".into(),
+                    content_type: "image/jpeg".into(),
+                    size: 4
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn english_reply_quote_and_signature_are_stripped() {
+        let raw = crlf(concat!(
+            "From: a@b.c\n",
+            "Content-Type: text/plain\n",
+            "\n",
+            "Thanks, that helps. One more question: is the deadline firm?\n",
+            "\n",
+            "-- \n",
+            "Dr. John Smith\n",
+            "McGill University\n",
+            "\n",
+            "On Mon, Mar 3, 2025 at 10:12 AM Guichet <guichet@example.ca>\n",
+            "wrote:\n",
+            "> Here is the answer.\n",
+            "> Regards\n",
+        ));
+        assert_eq!(
+            parse_ok(&raw).text,
+            "Thanks, that helps. One more question: is the deadline firm?"
+        );
+        let inline = "My answers below.\n\nOn 2025-03-03, Guichet wrote:\n> Question one?\nYes.\n> Question two?\nNo.\n\nSent from my iPhone\n";
+        assert_eq!(strip_quoted(inline), "My answers below.\n\nYes.\n\nNo.");
+        let outlook = "Please see my question.\r\n\r\n-----Original Message-----\r\nFrom: Guichet\r\nSent: Monday\r\nTo: me\r\nSubject: Re: x\r\n\r\nold";
+        assert_eq!(strip_quoted(outlook), "Please see my question.");
+        let outlook_block = "Great, thanks!\n\nGet Outlook for iOS\n________________________________\nFrom: Guichet <guichet@example.ca>\nSent: Monday, March 3, 2025 10:12 AM\nTo: John <j@x.org>\nSubject: Re: grants\n\nOld answer";
+        assert_eq!(strip_quoted(outlook_block), "Great, thanks!");
+        let no_footer = "Great, thanks!\n________________________________\nFrom: Guichet <guichet@example.ca>\nSent: Monday, March 3, 2025 10:12 AM\nTo: John <j@x.org>\nSubject: Re: grants\n\nOld answer";
+        assert_eq!(strip_quoted(no_footer), "Great, thanks!");
+        assert_eq!(
+            strip_quoted("Hi\n\nSent from Outlook for Android\n\nold"),
+            "Hi"
+        );
+    }
+
+    #[test]
+    fn french_reply_quote_and_signature_are_stripped() {
+        let gmail = "Merci beaucoup !\n\nLe lun. 3 mars 2025 à 10 h 12, Guichet <guichet@example.ca> a écrit :\n> Voici la réponse.\n";
+        assert_eq!(strip_quoted(gmail), "Merci beaucoup !");
+        let wrapped = "D'accord.\n\nLe 3 mars 2025 à 10:12, Service Guichet du Réseau\n<guichet@example.ca> a ecrit:\n\nAncien texte sans chevrons";
+        assert_eq!(strip_quoted(wrapped), "D'accord.");
+        let outlook = "Voici ma demande.\n\nCordialement,\nMarie\n\nDe : Guichet <guichet@example.ca>\nEnvoyé : 3 mars 2025 10:12\nÀ : Marie <m@x.ca>\nObjet : RE: demande\n\nAncien";
+        assert_eq!(
+            strip_quoted(outlook),
+            "Voici ma demande.\n\nCordialement,\nMarie"
+        );
+        let origine = "Oui.\n\n-----Message d'origine-----\nDe : x\n";
+        assert_eq!(strip_quoted(origine), "Oui.");
+        assert_eq!(
+            strip_quoted("Bonjour\n\nEnvoyé de mon iPhone\n\n> vieux"),
+            "Bonjour"
+        );
+        assert_eq!(strip_quoted("Bonjour\n\nEnvoye de mon iPhone"), "Bonjour");
+        assert_eq!(
+            strip_quoted("Bonjour\n\nObtenir Outlook pour Android\n"),
+            "Bonjour"
+        );
+        assert_eq!(
+            strip_quoted("Texte\n--\nMarie Tremblay\nCoordonnatrice"),
+            "Texte"
+        );
+        // A sentence that merely starts with "Le" and ends with "écrit :" is kept.
+        let text = "Le document que j'ai écrit :\nun plan de recherche.";
+        assert_eq!(strip_quoted(text), text);
+    }
+
+    #[test]
+    fn forwards_are_kept_and_pure_quotes_return_the_original() {
+        let fwd = "Pouvez-vous m'aider ?\n\n---------- Forwarded message ---------\nFrom: Prof <p@u.ca>\nDate: Mon, Mar 3, 2025\nSubject: Budget\nTo: <me@u.ca>\n\nLe budget est de 10 000 $.";
+        let out = strip_quoted(fwd);
+        assert!(out.starts_with("Pouvez-vous m'aider ?"));
+        assert!(out.contains("Le budget est de 10 000 $."), "{out}");
+        let fr = "---------- Message transféré ---------\nDe : Prof <p@u.ca>\nObjet : Budget\nÀ : moi\n\nTexte transféré";
+        assert!(strip_quoted(fr).contains("Texte transféré"));
+        assert_eq!(strip_quoted("> only\n> a quote\n"), "> only\n> a quote");
+        assert_eq!(strip_quoted("  \n"), "");
+    }
+
+    #[test]
+    fn fingerprint_without_message_id_is_a_stable_hash() {
+        let a = crlf("From: a@b.c\nSubject: x\n\nbody one\n");
+        let b = crlf("From: a@b.c\nSubject: x\n\nbody two\n");
+        let fa = parse_ok(&a).fingerprint;
+        assert!(fa.starts_with("sha256:") && fa.len() == 7 + 64, "{fa}");
+        assert_eq!(fa, parse_ok(&a).fingerprint);
+        assert_ne!(fa, parse_ok(&b).fingerprint);
+        assert_eq!(parse_ok(&a).message_id, None);
+        let with_id = crlf("From: a@b.c\nMessage-ID: <  Abc@X >\n\nx\n");
+        assert_eq!(parse_ok(&with_id).fingerprint, "mid:Abc@X");
+    }
+
+    #[test]
+    fn thread_ids_are_parsed() {
+        let m = parse_ok(&crlf(concat!(
+            "From: a@b.c\n",
+            "In-Reply-To: <one@x.ca>\n",
+            "References: <zero@x.ca>\n <one@x.ca>\t<two@x.ca>\n",
+            "\n",
+            "x\n",
+        )));
+        assert_eq!(m.in_reply_to, vec!["one@x.ca"]);
+        assert_eq!(m.references, vec!["zero@x.ca", "one@x.ca", "two@x.ca"]);
+    }
+
+    #[test]
+    fn delivery_status_report() {
+        let m = parse_ok(&crlf(concat!(
+            "Return-Path: <>\n",
+            "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n",
+            "To: guichet@example.ca\n",
+            "Subject: Undelivered Mail Returned to Sender\n",
+            "Auto-Submitted: auto-replied\n",
+            "Content-Type: multipart/report; report-type=delivery-status;\n",
+            "\tboundary=\"dsn\"\n",
+            "\n",
+            "--dsn\n",
+            "Content-Type: text/plain\n",
+            "\n",
+            "I'm sorry to have to inform you that your message could not be delivered.\n",
+            "--dsn\n",
+            "Content-Type: message/delivery-status\n",
+            "\n",
+            "Reporting-MTA: dns; mx.example.org\n",
+            "\n",
+            "Final-Recipient: rfc822; gone@example.org\n",
+            "Original-Recipient: rfc822;gone@example.org\n",
+            "Action: failed\n",
+            "Status: 5.1.1\n",
+            "\n",
+            "Final-Recipient: rfc822; slow@example.org\n",
+            "Action: delayed\n",
+            "Status: 4.4.1\n",
+            "--dsn\n",
+            "Content-Type: text/rfc822-headers\n",
+            "\n",
+            "From: guichet@example.ca\n",
+            "Message-ID: <reply-42@example.ca>\n",
+            "Subject: Re: question\n",
+            "--dsn--\n",
+        )));
+        assert_eq!(m.signals.return_path.as_deref(), Some(""));
+        assert_eq!(m.signals.auto_submitted.as_deref(), Some("auto-replied"));
+        let report = m.signals.report.expect("a report");
+        assert_eq!(report.kind, ReportKind::DeliveryStatus);
+        assert_eq!(report.failed_recipients, vec!["gone@example.org"]);
+        assert_eq!(
+            report.original_message_id.as_deref(),
+            Some("reply-42@example.ca")
+        );
+        assert_eq!(report.status.as_deref(), Some("5.1.1"));
+    }
+
+    #[test]
+    fn other_reports_and_signals() {
+        // A DSN carrying the whole original message; X-Failed-Recipients.
+        let m = parse_ok(&crlf(concat!(
+            "From: postmaster@x.org\n",
+            "X-Failed-Recipients: lost@x.org\n",
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n",
+            "\n",
+            "--b\n",
+            "Content-Type: message/delivery-status\n",
+            "\n",
+            "Final-Recipient: rfc822; <lost@x.org>\n",
+            "Action: failed\n",
+            "Status: 5.0.0\n",
+            "--b\n",
+            "Content-Type: message/rfc822\n",
+            "\n",
+            "From: guichet@example.ca\n",
+            "Message-ID: <orig@example.ca>\n",
+            "\n",
+            "hello\n",
+            "--b--\n",
+        )));
+        let report = m.signals.report.unwrap();
+        assert_eq!(report.failed_recipients, vec!["lost@x.org"]);
+        assert_eq!(
+            report.original_message_id.as_deref(),
+            Some("orig@example.ca")
+        );
+        assert!(m.signals.auto_reply_hint);
+        // A read receipt.
+        let m = parse_ok(&crlf(concat!(
+            "From: a@b.c\n",
+            "Content-Type: multipart/report; report-type=disposition-notification; boundary=b\n",
+            "\n",
+            "--b\n",
+            "Content-Type: text/plain\n\nRead.\n",
+            "--b\n",
+            "Content-Type: message/disposition-notification\n",
+            "\n",
+            "Original-Message-ID: <mine@example.ca>\n",
+            "Disposition: manual-action/MDN-sent-manually; displayed\n",
+            "--b--\n",
+        )));
+        let report = m.signals.report.unwrap();
+        assert_eq!(report.kind, ReportKind::Disposition);
+        assert_eq!(
+            report.original_message_id.as_deref(),
+            Some("mine@example.ca")
+        );
+        assert_eq!(
+            report.status.as_deref(),
+            Some("manual-action/MDN-sent-manually; displayed")
+        );
+        // Header signals.
+        let m = parse_ok(&crlf(concat!(
+            "From: a@b.c\n",
+            "Auto-Submitted: Auto-Generated\n",
+            "Precedence: BULK\n",
+            "List-Id: <list.example.org>\n",
+            "List-Unsubscribe: <mailto:u@example.org>\n",
+            "X-Auto-Response-Suppress: OOF, AutoReply\n",
+            "X-Loop: Guichet@Example.CA\n",
+            "X-Loop:  other@x.org \n",
+            "X-Autoreply: yes\n",
+            "\n",
+            "x\n",
+        )));
+        let s = m.signals;
+        assert_eq!(s.auto_submitted.as_deref(), Some("auto-generated"));
+        assert_eq!(s.precedence.as_deref(), Some("bulk"));
+        assert!(s.list_id && s.list_unsubscribe && s.auto_reply_hint);
+        assert_eq!(s.auto_response_suppress.as_deref(), Some("OOF, AutoReply"));
+        assert_eq!(s.x_loop, vec!["guichet@example.ca", "other@x.org"]);
+        assert_eq!(s.return_path, None);
+        assert_eq!(s.report, None);
+    }
+
+    #[test]
+    fn text_is_capped_at_a_word_boundary() {
+        let body = "mot ".repeat(100);
+        let raw = format!("From: a@b.c\n\n{body}");
+        let m = parse(
+            raw.as_bytes(),
+            &Limits {
+                max_text_chars: 42,
+                ..Limits::default()
+            },
+        )
+        .unwrap();
+        assert!(m.truncated);
+        assert_eq!(m.text, "mot ".repeat(10).trim_end());
+        let (t, cut) = cap_text("ééééééééééééééé", 4);
+        assert_eq!((t.as_str(), cut), ("éééé", true));
+    }
+
+    #[test]
+    fn mailboxes_are_validated_loosely() {
+        assert_eq!(
+            valid_address(" <a.b+c@x.ca> ").as_deref(),
+            Some("a.b+c@x.ca")
+        );
+        for bad in ["", "nobody", "a@b@c", "a b@c.d", "@x", "x@", "a\u{1}@b.c"] {
+            assert_eq!(valid_address(bad), None, "{bad:?}");
+        }
+        assert_eq!(valid_address(&format!("{}@x.ca", "a".repeat(260))), None);
+        let m = parse_ok(&crlf(
+            "From: \"  \" <a@b.c>\nReply-To: not an address\n\nx\n",
+        ));
+        assert_eq!(
+            m.from,
+            Some(Mailbox {
+                name: None,
+                address: "a@b.c".into()
+            })
+        );
+        assert_eq!(m.reply_to, None);
+    }
+}

@@ -1,0 +1,984 @@
+//! The mail channel end to end: `guichet serve` reads a real Dovecot mailbox and answers
+//! through a real Postfix (both started by `scripts/mail-rig`), and the decision logic is
+//! exercised on a real SQLite file through the same `Processor` the daemon uses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use guichet::config::Config;
+use guichet::mail::ledger::Outcome;
+use guichet::requests::model::RequestRef;
+use guichet::requests::sqlite::SqliteStore;
+use guichet::requests::{RequestFilter, RequestStore};
+use mail_parser::MessageParser;
+use tempfile::TempDir;
+
+use super::helpers::bundled_dir;
+use super::mail_rig::MailRig;
+
+/// How long a test waits for mail it expects (generous: CI machines are slow).
+const WAIT: Duration = Duration::from_secs(90);
+
+/// A `guichet serve` process configured for a rig.
+struct Daemon {
+    child: Option<Child>,
+    data: TempDir,
+    config: PathBuf,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Writes the configuration (plain IMAP and SMTP on loopback unless `tls`).
+    fn new(rig: &MailRig, tls: bool, extra_mail: &str) -> Daemon {
+        let data = TempDir::new().unwrap();
+        let config = data.path().join("guichet.toml");
+        let (imap_port, imap_security, smtp_security) = if tls {
+            (rig.imaps_port, "tls", "starttls")
+        } else {
+            (rig.imap_port, "plain", "plain")
+        };
+        let ca = rig.ca_cert.display().to_string();
+        let text = format!(
+            r#"data_dir = {data:?}
+[knowledge]
+dir = {knowledge:?}
+[web]
+listen = "127.0.0.1:0"
+[mail]
+enabled = true
+address = "contact@{domain}"
+staff_address = "staff@{domain}"
+staff_page_url = "https://guichet.example"
+copy_wait_seconds = 5
+{extra_mail}
+[mail.imap]
+host = "127.0.0.1"
+port = {imap_port}
+security = "{imap_security}"
+username = "contact"
+ca_file = {ca:?}
+[mail.smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "{smtp_security}"
+ca_file = {ca:?}
+"#,
+            data = data.path().join("data").display().to_string(),
+            knowledge = bundled_dir().display().to_string(),
+            domain = rig.domain,
+            smtp_port = rig.smtp_port,
+        );
+        std::fs::write(&config, text).unwrap();
+        let log = data.path().join("guichet.log");
+        Daemon {
+            child: None,
+            data,
+            config,
+            log,
+        }
+    }
+
+    fn start(&mut self, rig: &MailRig) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_guichet"))
+            .arg("--config")
+            .arg(&self.config)
+            .arg("serve")
+            .current_dir(self.data.path())
+            .env("GUICHET_IMAP_PASSWORD", &rig.password)
+            .env("RUST_LOG", "guichet=debug,info")
+            .env_remove("GUICHET_CONFIG")
+            .env_remove("GUICHET_MAIL_SECRET")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("guichet serve starts");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
+    fn db(&self) -> PathBuf {
+        self.data.path().join("data").join("guichet.sqlite3")
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn requests(&self) -> Vec<guichet::requests::model::Request> {
+        let store = SqliteStore::open(&self.db()).unwrap();
+        store.list_requests(&RequestFilter::default()).unwrap()
+    }
+
+    /// Waits until nothing is waiting in the contact inbox nor the outbox.
+    fn wait_idle(&mut self, rig: &MailRig) {
+        let deadline = Instant::now() + WAIT * 2;
+        loop {
+            assert!(self.alive(), "guichet serve died:\n{}", self.log_text());
+            let inbox = rig.count("contact", "INBOX");
+            let pending = pending_outbox(&self.db());
+            if inbox == 0 && pending == Some(0) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "guichet did not finish: {inbox} message(s) left in the inbox, {pending:?} email(s) in the outbox\n{}",
+                    tail(&self.log_text())
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// Emails not yet sent, read straight from the database (None before it exists).
+fn pending_outbox(db: &Path) -> Option<i64> {
+    let conn = rusqlite::Connection::open(db).ok()?;
+    conn.query_row(
+        "SELECT COUNT(*) FROM mail_outbox WHERE state IN ('pending', 'sending')",
+        [],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+/// A plain-text message.
+fn message(
+    from: &str,
+    to: &str,
+    id: &str,
+    subject: &str,
+    body: &str,
+    extra_headers: &str,
+) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Thu, 26 Nov 2026 10:00:00 -0500\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n{extra_headers}\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+struct Received {
+    subject: String,
+    message_id: String,
+    in_reply_to: Vec<String>,
+    text: String,
+    html: String,
+    auto_submitted: String,
+    language: String,
+}
+
+fn read(raw: &str) -> Received {
+    let m = MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a reply parses");
+    let header = |name: &str| {
+        m.header_raw(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    Received {
+        subject: m.subject().unwrap_or_default().to_string(),
+        message_id: m.message_id().unwrap_or_default().to_string(),
+        in_reply_to: m
+            .in_reply_to()
+            .as_text_list()
+            .map(|l| l.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+        text: m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+        html: m.body_html(0).map(|t| t.to_string()).unwrap_or_default(),
+        auto_submitted: header("Auto-Submitted"),
+        language: header("Content-Language"),
+    }
+}
+
+#[test]
+fn a_question_by_email_gets_a_threaded_answer_and_confirm_logs_a_request_over_tls() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, true, "");
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let alice = rig.address("alice");
+
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &format!("Alice Martin <{alice}>"),
+            &contact,
+            "q1@alice.test",
+            "Letter of support",
+            "Hello,\n\nHow can I get a letter of support from the Unit for my grant application?\n\nThanks,\nAlice\n-- \nAlice Martin, PhD\nMcGill University",
+            "",
+        ),
+    );
+    let answers = rig.wait_for("alice", "INBOX", 1, WAIT);
+    let answer = read(&answers[0]);
+    assert_eq!(answer.subject, "Re: Letter of support");
+    assert_eq!(answer.in_reply_to, vec!["q1@alice.test".to_string()]);
+    assert_eq!(answer.auto_submitted, "auto-replied");
+    assert_eq!(answer.language, "en");
+    assert!(
+        answer.text.contains("letter of support") || answer.text.contains("Letter of support"),
+        "{}",
+        answer.text
+    );
+    assert!(
+        answer.text.contains("CONFIRM"),
+        "the answer says how to confirm:\n{}",
+        answer.text
+    );
+    assert!(
+        answer.html.contains("href=\"https://"),
+        "the HTML part links the sources:\n{}",
+        answer.html
+    );
+
+    // "CONFIRM" in the thread logs the request; the acknowledgement carries the reference.
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &format!("Alice Martin <{alice}>"),
+            &contact,
+            "q2@alice.test",
+            "Re: Letter of support",
+            "CONFIRM\nOrganization: McGill University\n\nOn Thu, Nov 26, 2026, guichet wrote:\n> Here is what I found",
+            &format!("In-Reply-To: <{}>\r\nReferences: <q1@alice.test> <{}>\r\n", answer.message_id, answer.message_id),
+        ),
+    );
+    let mail = rig.wait_for("alice", "INBOX", 2, WAIT);
+    let ack = mail
+        .iter()
+        .map(|m| read(m))
+        .find(|m| m.subject.contains("[SSA-"))
+        .expect("an acknowledgement with the reference");
+    let requests = daemon.requests();
+    assert_eq!(requests.len(), 1, "one request logged");
+    let request = &requests[0];
+    assert_eq!(request.requester_email.as_str(), alice);
+    assert_eq!(request.requester_name, "Alice Martin");
+    assert_eq!(request.organization, "McGill University");
+    assert!(
+        request.description.contains("letter of support"),
+        "{}",
+        request.description
+    );
+    assert!(
+        ack.subject.contains(&request.reference.to_string()) && ack.subject.contains('#'),
+        "{}",
+        ack.subject
+    );
+    assert!(ack.text.contains(&request.reference.to_string()));
+    let staff = rig.wait_for("staff", "INBOX", 1, WAIT);
+    assert!(
+        staff[0].contains(&request.reference.to_string()),
+        "staff are told:\n{}",
+        staff[0]
+    );
+
+    // A follow-up in the thread is added to the request, not answered as a new question.
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &alice,
+            &contact,
+            "q3@alice.test",
+            &format!("Re: {}", ack.subject),
+            "One more detail: our project starts in March.",
+            &format!("In-Reply-To: <{}>\r\n", ack.message_id),
+        ),
+    );
+    rig.wait_for("alice", "INBOX", 3, WAIT);
+    rig.wait_for("staff", "INBOX", 2, WAIT);
+    let request = daemon.requests().remove(0);
+    assert!(
+        request
+            .transcript
+            .iter()
+            .any(|e| e.text.contains("starts in March")),
+        "the follow-up is in the transcript: {:?}",
+        request.transcript
+    );
+
+    // Someone else naming the reference without the tag starts a new conversation.
+    let bob = rig.address("bob");
+    rig.send_raw(
+        &bob,
+        &[&contact],
+        &message(
+            &bob,
+            &contact,
+            "b1@bob.test",
+            &format!("[{}] add this", request.reference),
+            "Please add: what is the Oncopole?",
+            "",
+        ),
+    );
+    let bob_mail = rig.wait_for("bob", "INBOX", 1, WAIT);
+    assert!(
+        !read(&bob_mail[0]).subject.contains('#'),
+        "bob gets an ordinary answer"
+    );
+    daemon.wait_idle(&rig);
+    let request = daemon.requests().remove(0);
+    assert!(
+        !request
+            .transcript
+            .iter()
+            .any(|e| e.text.contains("Please add")),
+        "bob's text stays out of alice's request"
+    );
+
+    // French in ISO-8859-1 (quoted-printable) and an HTML-only message.
+    let carol = rig.address("carol");
+    let mut latin1 = format!(
+        "From: Carole <{carol}>\r\nTo: {contact}\r\nSubject: =?ISO-8859-1?Q?R=E9seau?=\r\nMessage-ID: <c1@carol.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    )
+    .into_bytes();
+    latin1.extend(b"Bonjour,\r\nQu'est-ce que le R\xe9seau-1 Qu\xe9bec ?\r\nMerci\r\n");
+    rig.send_raw(&carol, &[&contact], &latin1);
+    let dave = rig.address("dave");
+    let html = format!(
+        "From: {dave}\r\nTo: {contact}\r\nSubject: Question\r\nMessage-ID: <d1@dave.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><head><style>p {{ color: red }}</style></head><body><p>What is the <b>Oncopole</b>?</p><script>alert(1)</script></body></html>\r\n"
+    );
+    rig.send_raw(&dave, &[&contact], html.as_bytes());
+    let carol_reply = read(&rig.wait_for("carol", "INBOX", 1, WAIT)[0]);
+    assert_eq!(carol_reply.language, "fr");
+    assert!(
+        carol_reply.subject.starts_with("Re: R\u{e9}seau"),
+        "{}",
+        carol_reply.subject
+    );
+    assert!(
+        carol_reply.text.contains("Réseau-1 Québec"),
+        "{}",
+        carol_reply.text
+    );
+    assert!(
+        carol_reply.text.contains("CONFIRMER"),
+        "{}",
+        carol_reply.text
+    );
+    let dave_reply = read(&rig.wait_for("dave", "INBOX", 1, WAIT)[0]);
+    assert!(dave_reply.text.contains("Oncopole"), "{}", dave_reply.text);
+
+    daemon.wait_idle(&rig);
+    assert_eq!(
+        rig.count("contact", "INBOX"),
+        0,
+        "every message left the inbox"
+    );
+    assert_eq!(
+        rig.count("contact", "guichet/answered"),
+        6,
+        "handled messages are moved"
+    );
+    assert_eq!(
+        rig.count("alice", "INBOX"),
+        3,
+        "alice got exactly three emails"
+    );
+}
+
+#[test]
+fn an_auto_responder_gets_at_most_one_reply_and_a_naive_one_is_capped() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "replies_per_sender_per_hour = 3");
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    // robot answers everything it receives, the RFC 3834 way; user9 answers everything
+    // with no marker at all.
+    for (user, marker) in [("robot", "Auto-Submitted: auto-replied\r\n"), ("user9", "")] {
+        let me = rig.address(user);
+        rig.send_raw(
+            &me,
+            &[&contact],
+            &message(
+                &me,
+                &contact,
+                &format!("start@{user}.test"),
+                "What is SPOR?",
+                "What is SPOR?",
+                "",
+            ),
+        );
+        let mut answered = 0;
+        let quiet_until = |now: Instant| now + Duration::from_secs(8);
+        let mut deadline = quiet_until(Instant::now() + WAIT);
+        // The auto-responder loop: answer each new message; stop once nothing new came for 8 s.
+        while Instant::now() < deadline {
+            let inbox = rig.fetch_all(user, "INBOX");
+            while answered < inbox.len() {
+                let got = read(&inbox[answered]);
+                answered += 1;
+                let body = format!(
+                    "I am away. Your message \"{}\" will be read later.",
+                    got.subject
+                );
+                rig.send_raw(
+                    &me,
+                    &[&contact],
+                    &message(
+                        &me,
+                        &contact,
+                        &format!("auto{answered}@{user}.test"),
+                        &format!("Re: {}", got.subject),
+                        &body,
+                        &format!("{marker}In-Reply-To: <{}>\r\n", got.message_id),
+                    ),
+                );
+                deadline = quiet_until(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let replies = rig.count(user, "INBOX");
+        if marker.is_empty() {
+            assert!(
+                (1..=3).contains(&replies),
+                "{user}: the per-sender cap bounds the exchange, got {replies}"
+            );
+        } else {
+            assert_eq!(
+                replies, 1,
+                "{user}: one reply to the question, none to the auto-replies"
+            );
+        }
+    }
+    daemon.wait_idle(&rig);
+    assert!(
+        daemon.log_text().contains("reply cap reached"),
+        "the cap trip is logged"
+    );
+}
+
+#[test]
+fn a_burst_with_kills_at_random_moments_gets_exactly_one_reply_per_message() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "replies_per_minute = 100000");
+    let contact = rig.address("contact");
+    let questions = [
+        "What is the SPOR SUPPORT Unit?",
+        "Qu'est-ce que le Réseau-1 Québec ?",
+        "How do I make a request?",
+        "Who funds the Unit?",
+        "Quels sont les types de demandes ?",
+    ];
+    let senders: Vec<String> = (0..200)
+        .map(|i| format!("s{i:03}@{}", rig.domain))
+        .collect();
+    for (i, sender) in senders.iter().enumerate() {
+        rig.send_raw(
+            sender,
+            &[&contact],
+            &message(
+                sender,
+                &contact,
+                &format!("burst{i}@test"),
+                "Question",
+                questions[i % questions.len()],
+                "",
+            ),
+        );
+    }
+    // Kill at pseudo-random moments (a fixed seed: reproducible), restarting each time.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..5 {
+        daemon.start(&rig);
+        std::thread::sleep(Duration::from_millis(300 + next() % 2_500));
+        daemon.kill();
+    }
+    daemon.start(&rig);
+    daemon.wait_idle(&rig);
+    // Then 20 of them confirm, with two more kills.
+    let confirmers: Vec<&String> = senders.iter().step_by(10).collect();
+    for (i, sender) in confirmers.iter().enumerate() {
+        let user = sender.split('@').next().unwrap();
+        let reply = read(&rig.wait_for(user, "INBOX", 1, WAIT)[0]);
+        rig.send_raw(
+            sender,
+            &[&contact],
+            &message(
+                sender,
+                &contact,
+                &format!("confirm{i}@test"),
+                "Re: Question",
+                "Confirmer",
+                &format!("In-Reply-To: <{}>\r\n", reply.message_id),
+            ),
+        );
+    }
+    for _ in 0..2 {
+        std::thread::sleep(Duration::from_millis(300 + next() % 1_500));
+        daemon.kill();
+        daemon.start(&rig);
+    }
+    daemon.wait_idle(&rig);
+    // Sent is not yet delivered: wait for every expected email, then check none is extra.
+    for (i, sender) in senders.iter().enumerate() {
+        let user = sender.split('@').next().unwrap();
+        rig.wait_for(user, "INBOX", if i % 10 == 0 { 2 } else { 1 }, WAIT);
+    }
+    daemon.wait_idle(&rig);
+    for (i, sender) in senders.iter().enumerate() {
+        let user = sender.split('@').next().unwrap();
+        let expected = if i % 10 == 0 { 2 } else { 1 };
+        assert_eq!(
+            rig.count(user, "INBOX"),
+            expected,
+            "{sender} got exactly {expected} email(s): {:?}",
+            rig.fetch_all(user, "INBOX")
+                .iter()
+                .map(|m| read(m).message_id)
+                .collect::<Vec<_>>()
+        );
+    }
+    let requests = daemon.requests();
+    assert_eq!(
+        requests.len(),
+        confirmers.len(),
+        "one request per confirmation"
+    );
+    let mut emails: Vec<&str> = requests
+        .iter()
+        .map(|r| r.requester_email.as_str())
+        .collect();
+    emails.sort();
+    emails.dedup();
+    assert_eq!(emails.len(), confirmers.len(), "no request duplicated");
+    assert_eq!(
+        rig.count("contact", "guichet/answered"),
+        senders.len() + confirmers.len()
+    );
+}
+
+#[test]
+fn a_server_without_idle_nor_move_is_polled_and_mail_is_still_moved() {
+    let rig = MailRig::start_basic();
+    let mut daemon = Daemon::new(&rig, false, "");
+    let config = std::fs::read_to_string(&daemon.config)
+        .unwrap()
+        .replace("[mail.imap]\n", "[mail.imap]\npoll_seconds = 1\n");
+    std::fs::write(&daemon.config, config).unwrap();
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let alice = rig.address("alice");
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &alice,
+            &contact,
+            "p1@alice.test",
+            "Oncopole",
+            "What is the Oncopole?",
+            "",
+        ),
+    );
+    let reply = read(&rig.wait_for("alice", "INBOX", 1, WAIT)[0]);
+    assert!(reply.text.contains("Oncopole"), "{}", reply.text);
+    daemon.wait_idle(&rig);
+    assert_eq!(rig.count("contact", "guichet/answered"), 1);
+    assert!(
+        daemon.log_text().contains("no IDLE: polling"),
+        "the fallback is logged"
+    );
+}
+
+/// Malformed and hostile messages, generated.
+fn hostile_corpus(contact: &str) -> Vec<Vec<u8>> {
+    let mut corpus: Vec<Vec<u8>> = Vec::new();
+    let base = format!("From: x@guichet.test\r\nTo: {contact}\r\nSubject: hostile\r\n");
+    corpus.push(format!("{base}Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nunterminated").into_bytes());
+    let mut odd = format!(
+        "{base}Content-Type: text/plain; charset=x-unknown-charset\r\n\r\nQuestion sur le r"
+    )
+    .into_bytes();
+    odd.extend(b"\xe9seau");
+    corpus.push(odd);
+    let mut nested = base.clone();
+    for i in 0..300 {
+        nested.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"n{i}\"\r\n\r\n--n{i}\r\n"
+        ));
+    }
+    corpus.push(nested.into_bytes());
+    corpus.push(format!("{base}X-Huge: {}\r\n\r\nbody", "a".repeat(200_000)).into_bytes());
+    let mut many = base.clone();
+    for i in 0..3_000 {
+        many.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    many.push_str("\r\nWhat is SPOR?");
+    corpus.push(many.into_bytes());
+    corpus.push(
+        format!("{base}Content-Transfer-Encoding: base64\r\n\r\n!!!not base64***").into_bytes(),
+    );
+    corpus.push(format!("From: =?bogus?Q?=FF=FE?= <y@guichet.test>\r\nTo: {contact}\r\nSubject: =?utf-8?B?////?=\r\n\r\n\x00\x01\x02").into_bytes());
+    corpus.push(b"no header at all, just text\r\n".to_vec());
+    corpus.push(
+        format!(
+            "{base}Content-Type: text/plain\r\n\r\n{}",
+            "word ".repeat(400_000)
+        )
+        .into_bytes(),
+    );
+    let mut seed: u32 = 7;
+    for n in 0..20 {
+        let mut raw = base.clone().into_bytes();
+        raw.extend(b"\r\n");
+        for _ in 0..(200 + n * 97) {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            raw.push((seed >> 16) as u8);
+        }
+        corpus.push(raw);
+    }
+    corpus
+}
+
+#[test]
+fn malformed_and_hostile_messages_never_stop_the_daemon_nor_block_the_mailbox() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    let contact = rig.address("contact");
+    let corpus = hostile_corpus(&contact);
+    for raw in &corpus {
+        rig.save("contact", "INBOX", raw);
+    }
+    let alice = rig.address("alice");
+    rig.save(
+        "contact",
+        "INBOX",
+        &message(
+            &alice,
+            &contact,
+            "after@alice.test",
+            "Oncopole",
+            "What is the Oncopole?",
+            "",
+        ),
+    );
+    daemon.start(&rig);
+    let reply = read(&rig.wait_for("alice", "INBOX", 1, WAIT)[0]);
+    assert!(reply.text.contains("Oncopole"));
+    daemon.wait_idle(&rig);
+    assert!(daemon.alive(), "the daemon is still running");
+    let moved =
+        rig.count("contact", "guichet/answered") + rig.count("contact", "guichet/quarantine");
+    assert_eq!(
+        moved,
+        corpus.len() + 1,
+        "every message was handled and moved"
+    );
+    assert!(
+        rig.count("contact", "guichet/quarantine") >= 1,
+        "unreadable mail is quarantined"
+    );
+}
+
+// ----- The decisions, on a real SQLite file, without servers -------------------------
+
+struct Bench {
+    processor: guichet::mail::process::Processor,
+    _data: TempDir,
+    db: PathBuf,
+}
+
+fn processor(extra: &str) -> Bench {
+    let data = TempDir::new().unwrap();
+    let text = format!(
+        "data_dir = {:?}\n[knowledge]\ndir = {:?}\n[mail]\naddress = \"contact@guichet.test\"\nstaff_address = \"staff@guichet.test\"\n{extra}\n",
+        data.path().display().to_string(),
+        bundled_dir().display().to_string()
+    );
+    let config = Config::from_toml(&text, "test", &[]).unwrap();
+    let knowledge = guichet::Knowledge::open(&config).unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(&config.database_path()).unwrap());
+    let assistant = guichet::assistant::Assistant::new(
+        knowledge,
+        store,
+        guichet::assistant::Settings::from_config(&config),
+    );
+    let processor = guichet::mail::processor(assistant, &config).unwrap();
+    Bench {
+        processor,
+        db: config.database_path(),
+        _data: data,
+    }
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn outbox(db: &Path) -> Vec<(String, String, Vec<u8>)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT recipient, kind, raw FROM mail_outbox ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn robots_lists_loops_and_bounces_are_recorded_but_never_answered() {
+    let b = processor("");
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "auto-submitted",
+            "Auto-Submitted: auto-generated\r\n".into(),
+        ),
+        ("precedence", "Precedence: bulk\r\n".into()),
+        ("mailing-list", "List-Id: <news.example.org>\r\n".into()),
+        ("loop", "X-Loop: contact@guichet.test\r\n".into()),
+        ("suppress", "X-Auto-Response-Suppress: All\r\n".into()),
+        ("return-path", "Return-Path: <>\r\n".into()),
+    ];
+    for (i, (what, header)) in cases.iter().enumerate() {
+        let raw = message(
+            "someone@example.org",
+            "contact@guichet.test",
+            &format!("r{i}@x"),
+            "What is SPOR?",
+            "What is SPOR?",
+            header,
+        );
+        let handled = b.processor.handle(&raw, now()).unwrap();
+        assert_eq!(handled.outcome, Outcome::Ignored, "{what}");
+        assert_eq!(handled.queued, 0, "{what}");
+    }
+    for (i, from) in [
+        "MAILER-DAEMON@example.org",
+        "no-reply@example.org",
+        "contact@guichet.test",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let raw = message(
+            from,
+            "contact@guichet.test",
+            &format!("s{i}@x"),
+            "Hi",
+            "What is SPOR?",
+            "",
+        );
+        assert_eq!(
+            b.processor.handle(&raw, now()).unwrap().outcome,
+            Outcome::Ignored,
+            "{from}"
+        );
+    }
+    let dsn = "From: MAILER-DAEMON@example.org\r\nTo: contact@guichet.test\r\nSubject: Undelivered Mail\r\nMessage-ID: <dsn1@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; gone@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n--R--\r\n";
+    assert_eq!(
+        b.processor.handle(dsn.as_bytes(), now()).unwrap().outcome,
+        Outcome::Bounce
+    );
+    assert!(outbox(&b.db).is_empty(), "nothing was queued");
+}
+
+#[test]
+fn a_message_decided_twice_is_answered_once_and_a_thread_confirmed_twice_logs_one_request() {
+    let b = processor("");
+    let raw = message(
+        "Léa <lea@example.org>",
+        "contact@guichet.test",
+        "l1@x",
+        "Lettre d'appui",
+        "Comment obtenir une lettre d'appui de l'Unité ?",
+        "",
+    );
+    let first = b.processor.handle(&raw, now()).unwrap();
+    assert_eq!(
+        (first.outcome, first.queued, first.already),
+        (Outcome::Answered, 1, false)
+    );
+    let again = b.processor.handle(&raw, now()).unwrap();
+    assert_eq!(
+        (again.outcome, again.queued, again.already),
+        (Outcome::Answered, 0, true)
+    );
+    let out = outbox(&b.db);
+    assert_eq!(out.len(), 1);
+    let answer = MessageParser::default().parse(&out[0].2).unwrap();
+    let answer_id = answer.message_id().unwrap().to_string();
+    assert_eq!(
+        answer.header_raw("Content-Language").map(str::trim),
+        Some("fr")
+    );
+    for (i, text) in ["Confirmer", "je confirme"].iter().enumerate() {
+        let confirm = message(
+            "lea@example.org",
+            "contact@guichet.test",
+            &format!("l{}@x", i + 2),
+            "Re: Lettre d'appui",
+            text,
+            &format!("In-Reply-To: <{answer_id}>\r\n"),
+        );
+        assert_eq!(
+            b.processor.handle(&confirm, now()).unwrap().outcome,
+            Outcome::Logged
+        );
+    }
+    let store = SqliteStore::open(&b.db).unwrap();
+    let requests = store.list_requests(&RequestFilter::default()).unwrap();
+    assert_eq!(requests.len(), 1, "one request per thread");
+    assert_eq!(requests[0].requester_name, "Léa");
+    let kinds: Vec<String> = outbox(&b.db).into_iter().map(|(_, k, _)| k).collect();
+    assert_eq!(
+        kinds,
+        ["reply", "ack", "staff", "ack"],
+        "staff are told once"
+    );
+}
+
+#[test]
+fn threads_cannot_be_hijacked_and_confirm_needs_an_inquiry() {
+    let b = processor("");
+    let raw = message(
+        "ana@example.org",
+        "contact@guichet.test",
+        "a1@x",
+        "SPOR",
+        "What is SPOR?",
+        "",
+    );
+    b.processor.handle(&raw, now()).unwrap();
+    let first = outbox(&b.db);
+    let answer = MessageParser::default().parse(&first[0].2).unwrap();
+    let answer_id = answer.message_id().unwrap().to_string();
+    // Mallory quotes Ana's thread and confirms: not Ana's thread for her.
+    let hijack = message(
+        "mallory@example.org",
+        "contact@guichet.test",
+        "m1@x",
+        "Re: SPOR",
+        "CONFIRM",
+        &format!("In-Reply-To: <{answer_id}>\r\n"),
+    );
+    assert_eq!(
+        b.processor.handle(&hijack, now()).unwrap().outcome,
+        Outcome::NothingToConfirm
+    );
+    // Ana confirms; Mallory then writes with the reference but without the tag.
+    let confirm = message(
+        "ana@example.org",
+        "contact@guichet.test",
+        "a2@x",
+        "Re: SPOR",
+        "CONFIRM",
+        &format!("In-Reply-To: <{answer_id}>\r\n"),
+    );
+    assert_eq!(
+        b.processor.handle(&confirm, now()).unwrap().outcome,
+        Outcome::Logged
+    );
+    let store = SqliteStore::open(&b.db).unwrap();
+    let reference: RequestRef =
+        store.list_requests(&RequestFilter::default()).unwrap()[0].reference;
+    let forged = message(
+        "mallory@example.org",
+        "contact@guichet.test",
+        "m2@x",
+        &format!("[{reference} #0000000000] add this"),
+        "Add this please: What is the Oncopole?",
+        "",
+    );
+    let outcome = b.processor.handle(&forged, now()).unwrap().outcome;
+    assert!(
+        matches!(outcome, Outcome::Answered | Outcome::NoAnswer),
+        "a forged tag starts a new conversation, got {outcome:?}"
+    );
+    // With the real tag (from the acknowledgement), the message is attached.
+    let ack = outbox(&b.db)
+        .into_iter()
+        .find(|(_, k, _)| k == "ack")
+        .unwrap();
+    let ack_subject = MessageParser::default()
+        .parse(&ack.2)
+        .unwrap()
+        .subject()
+        .unwrap()
+        .to_string();
+    let tagged = message(
+        "colleague@example.org",
+        "contact@guichet.test",
+        "c1@x",
+        &format!("Re: {ack_subject}"),
+        "Our budget is attached.",
+        "",
+    );
+    assert_eq!(
+        b.processor.handle(&tagged, now()).unwrap().outcome,
+        Outcome::Attached
+    );
+    let request = store.get_request(&reference).unwrap().unwrap();
+    assert!(request.transcript.iter().any(|e| e.text.contains("budget")));
+    assert!(!request
+        .transcript
+        .iter()
+        .any(|e| e.text.contains("Oncopole")));
+}
+
+#[test]
+fn the_per_sender_cap_stops_replies_and_says_so() {
+    let b = processor("replies_per_sender_per_hour = 2");
+    let mut outcomes = Vec::new();
+    for i in 0..4 {
+        let raw = message(
+            "eager@example.org",
+            "contact@guichet.test",
+            &format!("e{i}@x"),
+            "SPOR",
+            "What is SPOR?",
+            "",
+        );
+        outcomes.push(b.processor.handle(&raw, now()).unwrap().outcome);
+    }
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Answered,
+            Outcome::Answered,
+            Outcome::Capped,
+            Outcome::Capped
+        ]
+    );
+    assert_eq!(outbox(&b.db).len(), 2);
+}
