@@ -8,7 +8,7 @@
 //! cargo bench --bench web_load
 //! ```
 //!
-//! Knobs (environment, bounded): `WEB_LOAD_CONNECTIONS` (default 64, at most 256),
+//! Knobs (environment, bounded): `WEB_LOAD_CONNECTIONS` (default 32, at most 256),
 //! `WEB_LOAD_SECONDS` (measured time, default 10, at most 60), `WEB_LOAD_WARMUP` (default
 //! 2, at most 10), `WEB_LOAD_MESSAGES_PER_SESSION` (start a new session after this many
 //! messages; default 0 = one session per connection for the whole run),
@@ -69,7 +69,7 @@ struct Tally {
 }
 
 async fn run() {
-    let connections = knob("WEB_LOAD_CONNECTIONS", 64, 256).max(1) as usize;
+    let connections = knob("WEB_LOAD_CONNECTIONS", 32, 256).max(1) as usize;
     let measured = Duration::from_secs(knob("WEB_LOAD_SECONDS", 10, 60).max(1));
     let warm_up = Duration::from_secs(knob("WEB_LOAD_WARMUP", 2, 10));
     let per_session = knob("WEB_LOAD_MESSAGES_PER_SESSION", 0, 1_000_000);

@@ -387,6 +387,18 @@ impl Ledger {
         Ok(true)
     }
 
+    /// Queues one email that no incoming message caused (a notice to staff about a request
+    /// made on another channel).
+    pub fn queue(&self, out: &Outgoing, now: OffsetDateTime) -> Result<(), LedgerError> {
+        let at = time_text(now);
+        self.lock().execute(
+            "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5)",
+            params![out.message_id, out.recipient, out.kind, out.raw, at],
+        )?;
+        Ok(())
+    }
+
     /// The thread of the newest of `message_ids` that guichet sent to `participant`.
     pub fn thread_of(
         &self,

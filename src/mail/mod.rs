@@ -176,6 +176,7 @@ pub async fn run(
         poll: Duration::from_secs(mail.imap.poll_seconds),
         max_message_bytes: mail.max_message_bytes,
     };
+    let events = assistant.subscribe();
     let processor = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || processor(assistant, &config))
@@ -207,6 +208,11 @@ pub async fn run(
         retention,
         stop.subscribe(),
     ));
+    let notifying = tokio::spawn(processor.clone().notify_staff_of_events(
+        events,
+        wake.clone(),
+        stop.subscribe(),
+    ));
     let sending = tokio::spawn(sender.run(wake.clone(), stop.subscribe()));
     let reading = tokio::spawn(imap::run(
         imap_settings,
@@ -218,6 +224,7 @@ pub async fn run(
     let _ = reading.await;
     let _ = sending.await;
     let _ = purging.await;
+    let _ = notifying.await;
     Ok(())
 }
 

@@ -13,9 +13,11 @@ use super::compose::{self, Body, Original, Party};
 use super::guard::{self, Verdict};
 use super::ledger::{Decision, Inquiry, Ledger, LedgerError, Outcome, Outgoing};
 use super::parse::{self, Inbound};
-use crate::assistant::{self, Assistant, Incoming, Sender};
+use tokio::sync::{broadcast, Notify};
+
+use crate::assistant::{self, Assistant, Incoming, RequestLogged, Sender};
 use crate::language::Language;
-use crate::requests::model::{Channel, Email, Request, Speaker, TranscriptEntry};
+use crate::requests::model::{Channel, Email, Request, RequestRef, Speaker, TranscriptEntry};
 use crate::requests::StoreError;
 
 /// At most this much of a message is searched (the whole text is kept with the inquiry).
@@ -88,6 +90,62 @@ impl Processor {
 
     pub fn ledger(&self) -> &Arc<Ledger> {
         &self.ledger
+    }
+
+    /// Queues the staff email about `reference`, a request logged on another channel (the
+    /// mail channel's own are told with their acknowledgement); false when no staff
+    /// address is configured or the request is gone.
+    pub fn notify_staff(
+        &self,
+        reference: &RequestRef,
+        now: OffsetDateTime,
+    ) -> Result<bool, ProcessError> {
+        let Some(staff) = &self.settings.staff else {
+            return Ok(false);
+        };
+        let Some(request) = self.assistant.store().get_request(reference)? else {
+            return Ok(false);
+        };
+        let note = self.staff_note(staff, &request, compose::StaffNotice::NewRequest)?;
+        self.ledger.queue(&note, now)?;
+        Ok(true)
+    }
+
+    /// Tells staff by email of every request logged on the other channels, until `stop`.
+    pub async fn notify_staff_of_events(
+        self,
+        mut events: broadcast::Receiver<RequestLogged>,
+        outbox: Arc<Notify>,
+        mut stop: broadcast::Receiver<()>,
+    ) {
+        loop {
+            let event = tokio::select! {
+                e = events.recv() => e,
+                _ = stop.recv() => return,
+            };
+            match event {
+                Ok(e) if e.channel == Channel::Email => {}
+                Ok(e) => {
+                    let this = self.clone();
+                    let queued = tokio::task::spawn_blocking(move || {
+                        this.notify_staff(&e.reference, OffsetDateTime::now_utc())
+                    })
+                    .await;
+                    match queued {
+                        Ok(Ok(true)) => outbox.notify_one(),
+                        Ok(Ok(false)) => {}
+                        Ok(Err(err)) => {
+                            tracing::error!(error = %err, "could not queue the staff email about a request")
+                        }
+                        Err(err) => tracing::error!(error = %err, "the staff email task failed"),
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "staff emails were not queued for some requests (too many at once); they are in the request log");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
     }
 
     /// Decides the raw message `raw` received at `now`. Blocking (SQLite, search).

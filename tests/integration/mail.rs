@@ -620,6 +620,104 @@ fn a_server_without_idle_nor_move_is_polled_and_mail_is_still_moved() {
     );
 }
 
+#[test]
+fn after_a_uidvalidity_change_handled_mail_is_recognised_by_message_id() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let alice = rig.address("alice");
+    let question = message(
+        &alice,
+        &contact,
+        "v1@alice.test",
+        "SPOR",
+        "What is SPOR?",
+        "",
+    );
+    rig.send_raw(&alice, &[&contact], &question);
+    rig.wait_for("alice", "INBOX", 1, WAIT);
+    daemon.wait_idle(&rig);
+    daemon.kill();
+    // The same message is back in the inbox (restored from a backup, say) and the
+    // server's UIDVALIDITY no longer matches what guichet recorded.
+    rig.save("contact", "INBOX", &question);
+    let conn = rusqlite::Connection::open(daemon.db()).unwrap();
+    conn.execute(
+        "UPDATE mail_mailboxes SET uidvalidity = uidvalidity + 1",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    daemon.start(&rig);
+    daemon.wait_idle(&rig);
+    assert!(
+        daemon.log_text().contains("UIDVALIDITY changed"),
+        "the change is noticed"
+    );
+    assert_eq!(
+        rig.count("alice", "INBOX"),
+        1,
+        "the message is not answered again"
+    );
+    assert_eq!(
+        rig.count("contact", "guichet/answered"),
+        2,
+        "both copies are moved"
+    );
+}
+
+#[test]
+fn an_unreachable_mailbox_is_retried_while_the_web_chat_keeps_answering() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    // Nothing listens on the IMAP port configured; the web chat gets a fixed port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let web = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(&daemon.config)
+        .unwrap()
+        .replace(
+            &format!("port = {}\n", rig.imap_port),
+            &format!("port = {closed}\n"),
+        )
+        .replace(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"127.0.0.1:{web}\""),
+        );
+    std::fs::write(&daemon.config, config).unwrap();
+    daemon.start(&rig);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let log = daemon.log_text();
+        if log.contains("unreachable; retrying") && log.matches("attempt=").count() >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no retries logged:\n{}",
+            tail(&log)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", web)).unwrap();
+    use std::io::{Read, Write};
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(daemon.alive());
+}
+
 /// Malformed and hostile messages, generated.
 fn hostile_corpus(contact: &str) -> Vec<Vec<u8>> {
     let mut corpus: Vec<Vec<u8>> = Vec::new();
@@ -954,6 +1052,49 @@ fn threads_cannot_be_hijacked_and_confirm_needs_an_inquiry() {
         .transcript
         .iter()
         .any(|e| e.text.contains("Oncopole")));
+}
+
+#[test]
+fn staff_are_emailed_about_requests_logged_on_other_channels() {
+    let b = processor("");
+    let store = SqliteStore::open(&b.db).unwrap();
+    let request = store
+        .create_request(
+            guichet::requests::model::NewRequest {
+                channel: guichet::requests::model::Channel::Web,
+                requester_name: "Marie Tremblay".into(),
+                requester_email: guichet::requests::model::Email::parse("marie@example.org")
+                    .unwrap(),
+                requester_handle: None,
+                organization: "Université Laval".into(),
+                request_type: guichet::requests::model::RequestType::Training,
+                description: "Une formation sur la recherche axée sur le patient.".into(),
+                language: guichet::language::Language::Fr,
+                transcript: Vec::new(),
+                attachments: Vec::new(),
+            },
+            now(),
+        )
+        .unwrap();
+    assert!(b.processor.notify_staff(&request.reference, now()).unwrap());
+    let out = outbox(&b.db);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (out[0].0.as_str(), out[0].1.as_str()),
+        ("staff@guichet.test", "staff")
+    );
+    let note = MessageParser::default().parse(&out[0].2).unwrap();
+    let text = format!(
+        "{}\n{}",
+        note.subject().unwrap_or_default(),
+        note.body_text(0).unwrap_or_default()
+    );
+    assert!(text.contains(&request.reference.to_string()), "{text}");
+    assert!(text.contains("Marie Tremblay"), "{text}");
+    assert!(
+        !text.contains("marie@example.org"),
+        "no personal data beyond the name"
+    );
 }
 
 #[test]
