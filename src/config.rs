@@ -144,6 +144,10 @@ pub struct WebConfig {
     pub rate_limit_per_minute: u32,
     /// Mark cookies `Secure` (set to true when served over HTTPS).
     pub secure_cookies: bool,
+    /// Addresses of the reverse proxies in front of guichet. A request from one of them is
+    /// rate-limited by the client address in its `X-Forwarded-For` header; from anyone
+    /// else the header is ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -154,6 +158,7 @@ impl Default for WebConfig {
             max_message_chars: 2_000,
             rate_limit_per_minute: 30,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -678,6 +683,14 @@ impl Config {
         if self.web.rate_limit_per_minute == 0 {
             return invalid("web.rate_limit_per_minute", "must be at least 1".into());
         }
+        for proxy in &self.web.trusted_proxies {
+            if let Err(e) = proxy.trim().parse::<std::net::IpAddr>() {
+                return invalid(
+                    "web.trusted_proxies",
+                    format!("'{proxy}' is not an IP address like 127.0.0.1 or ::1 ({e})"),
+                );
+            }
+        }
         let discord = &self.discord;
         if discord.token_env.is_empty()
             || !discord
@@ -848,6 +861,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("web.allowed_origins"), "{err}");
+        let err = parse("[web]\ntrusted_proxies = [\"127.0.0.1\", \"nginx.local\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("web.trusted_proxies") && err.contains("'nginx.local'"),
+            "{err}"
+        );
+        let err = parse("[web]\ntrusted_proxies = [\"10.0.0.0/8\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("web.trusted_proxies") && err.contains("10.0.0.0/8"),
+            "{err}"
+        );
+        let c = parse("[web]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n").unwrap();
+        assert_eq!(c.web.trusted_proxies, vec!["127.0.0.1", "::1"]);
         let err = parse("[[staff]]\nusername = \"ana\"\npassword_hash = \"secret\"\n")
             .unwrap_err()
             .to_string();

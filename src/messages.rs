@@ -173,6 +173,8 @@ pub enum Msg {
     StaffInvalidValue,
     /// A form without a valid anti-forgery token.
     StaffForbidden,
+    /// A sign-in without the sign-in page's anti-forgery token (the form is shown again).
+    StaffLoginForbidden,
     /// A form that could not be read.
     StaffBadForm,
     StaffRequestNotFound,
@@ -492,6 +494,8 @@ impl Msg {
             (Msg::StaffInvalidValue, En) => "Value refused: {detail}",
             (Msg::StaffForbidden, Fr) => "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
             (Msg::StaffForbidden, En) => "This form expired or did not come from this page. Reload the page and try again.",
+            (Msg::StaffLoginForbidden, Fr) => "Ce formulaire de connexion a expiré ou ne vient pas de cette page. Veuillez vous connecter de nouveau.",
+            (Msg::StaffLoginForbidden, En) => "This sign-in form expired or did not come from this page. Please sign in again.",
             (Msg::StaffBadForm, Fr) => "Formulaire illisible.",
             (Msg::StaffBadForm, En) => "The form could not be read.",
             (Msg::StaffRequestNotFound, Fr) => "Demande introuvable.",
@@ -725,6 +729,7 @@ impl Msg {
         Msg::StaffInvalidTransition,
         Msg::StaffInvalidValue,
         Msg::StaffForbidden,
+        Msg::StaffLoginForbidden,
         Msg::StaffBadForm,
         Msg::StaffRequestNotFound,
         Msg::SpeakerPerson,

@@ -524,6 +524,17 @@ impl Ledger {
         Ok(n > 0)
     }
 
+    /// Makes every pending row due at `now` (at start: a restart is a good moment to
+    /// retry); returns how many were waiting for a later retry.
+    pub fn retry_pending_now(&self, now: OffsetDateTime) -> Result<usize, LedgerError> {
+        let now = time_text(now);
+        let n = self.lock().execute(
+            "UPDATE mail_outbox SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
+            [&now],
+        )?;
+        Ok(n)
+    }
+
     /// When the next pending row is due, if any.
     pub fn next_due(&self) -> Result<Option<OffsetDateTime>, LedgerError> {
         let at: Option<String> = self.lock().query_row(

@@ -194,6 +194,10 @@ pub async fn run(
     );
     // Replies decided before a stop go out before any new mail is read.
     let mut first_stop = stop.subscribe();
+    let ledger = processor.ledger().clone();
+    tokio::task::spawn_blocking(move || ledger.retry_pending_now(time::OffsetDateTime::now_utc()))
+        .await
+        .map_err(|e| MailError::Task(e.to_string()))??;
     match sender.send_due(&mut first_stop).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sent = n, "sent the replies left in the outbox"),

@@ -84,6 +84,9 @@ struct Shared {
     widget_js: String,
     /// `web.allowed_origins`, without trailing slashes, lowercased.
     allowed_origins: Vec<String>,
+    /// `web.trusted_proxies`, parsed (validated at load) and in canonical form: the peers
+    /// whose `X-Forwarded-For` is believed (see [`client_ip`]).
+    trusted_proxies: Vec<IpAddr>,
     /// The chat page's Content-Security-Policy (it may be framed by the allowed origins).
     page_csp: HeaderValue,
     /// Verified against when the username is unknown, so a failed sign-in takes as long
@@ -118,6 +121,12 @@ impl AppState {
             // unreachable; refusing to be framed is the safe fallback anyway.
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'")
         });
+        let trusted_proxies: Vec<IpAddr> = web
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| p.trim().parse::<IpAddr>().ok())
+            .map(|ip| ip.to_canonical())
+            .collect();
         let idle = Duration::from_secs(u64::from(config.conversation.idle_timeout_minutes) * 60);
         let dummy_hash = random_hex(16)
             .ok()
@@ -144,6 +153,7 @@ impl AppState {
                 ),
                 widget_js,
                 allowed_origins,
+                trusted_proxies,
                 page_csp,
                 dummy_hash,
                 engine_permits: Arc::new(tokio::sync::Semaphore::new(engine_concurrency())),
@@ -254,23 +264,68 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// The client's address as the rate limits see it (see [`limits::client_key`]). Requests
-/// that did not come through [`serve`] (tests calling [`app`] directly) share one key.
+/// The client's address as the rate limits see it: [`client_ip`] (the TCP peer, or the
+/// address a trusted proxy forwarded), cut by [`limits::client_key`]. Requests that did
+/// not come through [`serve`] (tests calling [`app`] directly) share one key.
 pub(crate) struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(&parts.extensions)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(peer)) => limits::client_key(client_ip(
+                peer.ip(),
+                &parts.headers,
+                &state.inner.trusted_proxies,
+            )),
+            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        };
+        Ok(ClientIp(ip))
     }
 }
 
-fn client_ip(extensions: &axum::http::Extensions) -> IpAddr {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| limits::client_key(addr.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+/// The address of the client behind `peer` (the TCP peer). When `peer` is one of the
+/// `trusted` proxies (`web.trusted_proxies`), it is the right-most address of
+/// `X-Forwarded-For` that is not itself a trusted proxy: each proxy appends the address it
+/// saw, so everything left of that one was written by the client and proves nothing.
+/// Unparsable entries are skipped; with no usable entry, or from any other peer (who could
+/// write anything in the header), it is `peer`.
+pub(crate) fn client_ip(
+    peer: IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.contains(&ip.to_canonical());
+    let peer = peer.to_canonical();
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    entries
+        .iter()
+        .rev()
+        .filter_map(|entry| parse_forwarded(entry.trim()))
+        .map(|ip| ip.to_canonical())
+        .find(|ip| !is_trusted(*ip))
+        .unwrap_or(peer)
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`).
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -601,6 +656,77 @@ mod tests {
         assert!(
             PasswordHash::new(DUMMY_HASH).is_ok(),
             "the fallback hash parses"
+        );
+    }
+
+    fn forwarded(value: &str) -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
+        let peer = ip("203.0.113.9");
+        let spoofed = forwarded("1.1.1.1");
+        assert_eq!(client_ip(peer, &spoofed, &[]), peer, "no trusted proxies");
+        assert_eq!(
+            client_ip(peer, &spoofed, &[ip("127.0.0.1")]),
+            peer,
+            "the peer is not the trusted proxy"
+        );
+        assert_eq!(
+            client_ip(peer, &axum::http::HeaderMap::new(), &[peer]),
+            peer,
+            "a trusted proxy that sent no header"
+        );
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_right_most_untrusted_address() {
+        let proxy = ip("127.0.0.1");
+        let chain = forwarded("1.1.1.1, 2.2.2.2");
+        assert_eq!(client_ip(proxy, &chain, &[proxy]), ip("2.2.2.2"));
+        assert_eq!(
+            client_ip(proxy, &chain, &[proxy, ip("2.2.2.2")]),
+            ip("1.1.1.1"),
+            "a second trusted proxy in the chain is skipped"
+        );
+        // Several headers read as one list, in order; ports and IPv4-mapped forms allowed.
+        let mut headers = forwarded("9.9.9.9");
+        headers.append("x-forwarded-for", HeaderValue::from_static("3.3.3.3:4567"));
+        assert_eq!(client_ip(proxy, &headers, &[proxy]), ip("3.3.3.3"));
+        assert_eq!(
+            client_ip(
+                ip("::ffff:127.0.0.1"),
+                &forwarded("[2001:db8::1]:443"),
+                &[proxy]
+            ),
+            ip("2001:db8::1")
+        );
+    }
+
+    #[test]
+    fn a_garbage_forwarded_header_falls_back_to_the_peer() {
+        let proxy = ip("10.0.0.2");
+        assert_eq!(
+            client_ip(proxy, &forwarded("not an address"), &[proxy]),
+            proxy
+        );
+        assert_eq!(client_ip(proxy, &forwarded(" , ,unknown"), &[proxy]), proxy);
+        assert_eq!(
+            client_ip(proxy, &forwarded("1.1.1.1, garbage"), &[proxy]),
+            ip("1.1.1.1"),
+            "an unparsable entry is skipped"
+        );
+        assert_eq!(
+            client_ip(proxy, &forwarded("10.0.0.2"), &[proxy]),
+            proxy,
+            "only trusted proxies in the chain"
         );
     }
 

@@ -4,7 +4,9 @@
 //! Security: every value is written through [`escape`]; sessions live on the server and
 //! the browser only holds a random token in an `HttpOnly`, `SameSite=Strict` cookie
 //! scoped to `/staff`; every form carries the session's anti-forgery token, checked on
-//! each POST (403 otherwise); sign-in attempts are limited per client address, and an
+//! each POST (403 otherwise); the sign-in form, before any session, carries a token that
+//! must match a pre-session cookie set with the page (double submit; 403 otherwise, and
+//! not counted as an attempt); sign-in attempts are limited per client address, and an
 //! unknown username costs the same password verification as a known one. Pages are in
 //! French or English (`?lang=en|fr`, remembered in the session).
 
@@ -36,6 +38,8 @@ use crate::requests::{
 
 /// The staff session cookie.
 const COOKIE: &str = "guichet_staff";
+/// The sign-in form's anti-forgery cookie (double submit), set with the sign-in page.
+const LOGIN_COOKIE: &str = "guichet_login";
 /// The most requests shown on the list page (exports have no limit).
 const LIST_LIMIT: usize = 1_000;
 
@@ -124,14 +128,7 @@ impl FromRequestParts<AppState> for Staff {
 impl Staff {
     /// Refuses a form whose anti-forgery token is not this session's.
     fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
-        // Compared without an early exit, so the time taken says nothing about the token.
-        let same = sent.len() == self.csrf.len()
-            && sent
-                .bytes()
-                .zip(self.csrf.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if same {
+        if same_token(sent, &self.csrf) {
             Ok(())
         } else {
             tracing::warn!(staff = %self.username, "refused a staff form without a valid anti-forgery token");
@@ -155,16 +152,41 @@ impl Staff {
     }
 }
 
+/// Whether an anti-forgery token sent with a form is the expected one. Compared without
+/// an early exit, so the time taken says nothing about the token.
+fn same_token(sent: &str, expected: &str) -> bool {
+    sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    token_cookie(headers, COOKIE)
+}
+
+/// The cookie `name` when it looks like one of our tokens (64 hex digits).
+fn token_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.to_string())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `; Secure` when cookies must only travel over HTTPS (`web.secure_cookies`).
+fn secure_attribute(state: &AppState) -> &'static str {
+    if state.inner.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// A form body; one that cannot be read is answered with a page, not axum's plain text.
@@ -218,20 +240,33 @@ struct LangQuery {
 // Sign-in
 // ---------------------------------------------------------------------------------------
 
-async fn login_page(Query(query): Query<LangQuery>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<LangQuery>,
+) -> Result<Response, AppError> {
     let lang = query
         .lang
         .and_then(|l| l.parse().ok())
         .unwrap_or(Language::Fr);
-    login_response(StatusCode::OK, lang, None, "")
+    login_response(&state, &headers, StatusCode::OK, lang, None, "")
 }
 
+/// The sign-in page. Its form carries the browser's pre-session anti-forgery token (the
+/// [`LOGIN_COOKIE`]), a new one when it has none, (re)set with the page.
 fn login_response(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
     status: StatusCode,
     lang: Language,
     error: Option<&str>,
     username: &str,
-) -> Response {
+) -> Result<Response, AppError> {
+    let token = match token_cookie(headers, LOGIN_COOKIE) {
+        Some(token) => token,
+        None => random_hex(32)
+            .map_err(|e| AppError::internal(Surface::Page, format!("no random token: {e}")))?,
+    };
     let mut body = format!("<h1>{}</h1>\n", escape(Msg::StaffLoginTitle.text(lang)));
     if let Some(error) = error {
         let _ = writeln!(
@@ -244,18 +279,20 @@ fn login_response(
         body,
         "<form method=\"post\" action=\"/staff/login\" class=\"login\">\n\
          <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\n\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <p><label for=\"username\">{user_label}</label>\n\
          <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{username}\"></p>\n\
          <p><label for=\"password\">{password_label}</label>\n\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
          <p><button type=\"submit\">{sign_in}</button></p>\n</form>",
         lang = lang.code(),
+        csrf = escape(&token),
         user_label = escape(Msg::StaffUsername.text(lang)),
         username = escape(username),
         password_label = escape(Msg::StaffPassword.text(lang)),
         sign_in = escape(Msg::StaffSignIn.text(lang)),
     );
-    (
+    let mut response = (
         status,
         staff_page(
             lang,
@@ -265,7 +302,17 @@ fn login_response(
             &body,
         ),
     )
-        .into_response()
+        .into_response();
+    // A session cookie (no Max-Age) for the sign-in form only.
+    let cookie = format!(
+        "{LOGIN_COOKIE}={token}; Path=/staff/login; HttpOnly; SameSite=Strict{}",
+        secure_attribute(state)
+    );
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| AppError::internal(Surface::Page, e))?,
+    );
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,24 +323,45 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     lang: String,
+    /// The sign-in page's anti-forgery token, to match the [`LOGIN_COOKIE`].
+    #[serde(default)]
+    csrf: String,
 }
 
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     StaffForm(form): StaffForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let lang = form.lang.parse().unwrap_or(Language::Fr);
+    // Checked first: a forged sign-in (another site posting this form in the staff
+    // member's browser) is refused before it costs an attempt or a password check.
+    let forged = token_cookie(&headers, LOGIN_COOKIE)
+        .is_none_or(|expected| !same_token(&form.csrf, &expected));
+    if forged {
+        tracing::warn!(client = %ip, "refused a staff sign-in without a valid anti-forgery token");
+        return login_response(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            lang,
+            Some(Msg::StaffLoginForbidden.text(lang)),
+            &form.username,
+        );
+    }
     if let Err(wait) = state.inner.login_limiter.check(ip, Instant::now()) {
         tracing::warn!(client = %ip, "too many staff sign-in attempts");
         let minutes = wait.as_secs().div_ceil(60).max(1).to_string();
         let message = Msg::StaffLoginLimited.fill(lang, &[("minutes", &minutes)]);
         let mut response = login_response(
+            &state,
+            &headers,
             StatusCode::TOO_MANY_REQUESTS,
             lang,
             Some(&message),
             &form.username,
-        );
+        )?;
         response.headers_mut().insert(
             header::RETRY_AFTER,
             HeaderValue::from(super::retry_seconds(wait)),
@@ -313,12 +381,14 @@ async fn login(
     let matches = blocking(move || verify_password(&password, &hash)).await?;
     if !(known && matches) {
         tracing::info!(username = %form.username, "staff sign-in failed");
-        return Ok(login_response(
+        return login_response(
+            &state,
+            &headers,
             StatusCode::UNAUTHORIZED,
             lang,
             Some(Msg::StaffLoginFailed.text(lang)),
             &form.username,
-        ));
+        );
     }
     let token = random_hex(32)
         .map_err(|e| AppError::internal(Surface::Page, format!("no random token: {e}")))?;
@@ -336,17 +406,18 @@ async fn login(
         Instant::now(),
     );
     tracing::info!(username = %form.username, "staff signed in");
-    let secure = if state.inner.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = secure_attribute(&state);
     let cookie = format!("{COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict{secure}");
+    // The sign-in token has served; the next sign-in page gets a new one.
+    let spent =
+        format!("{LOGIN_COOKIE}=; Path=/staff/login; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
     let mut response = Redirect::to("/staff").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| AppError::internal(Surface::Page, e))?,
-    );
+    for cookie in [cookie, spent] {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&cookie).map_err(|e| AppError::internal(Surface::Page, e))?,
+        );
+    }
     Ok(response)
 }
 
@@ -364,11 +435,7 @@ async fn logout(
     staff.check_csrf(&form.csrf)?;
     state.inner.staff_sessions.remove(&staff.token);
     tracing::info!(username = %staff.username, "staff signed out");
-    let secure = if state.inner.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = secure_attribute(&state);
     let cookie = format!("{COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
     let mut response =
         Redirect::to(&format!("/staff/login?lang={}", staff.lang.code())).into_response();
@@ -1005,6 +1072,26 @@ mod tests {
             HeaderValue::from_static("guichet_staff=short"),
         );
         assert_eq!(session_cookie(&headers), None);
+        let login = "cd".repeat(32);
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("{COOKIE}={token}; {LOGIN_COOKIE}={login}")).unwrap(),
+        );
+        assert_eq!(
+            token_cookie(&headers, LOGIN_COOKIE).as_deref(),
+            Some(login.as_str())
+        );
+        assert_eq!(session_cookie(&headers).as_deref(), Some(token.as_str()));
+    }
+
+    #[test]
+    fn anti_forgery_tokens_must_match_exactly() {
+        let token = "ab".repeat(32);
+        assert!(same_token(&token, &token));
+        assert!(!same_token(&"ab".repeat(31), &token), "a prefix");
+        assert!(!same_token(&format!("{token}0"), &token), "longer");
+        assert!(!same_token(&"aB".repeat(32), &token), "case matters");
+        assert!(!same_token("", &token));
     }
 
     #[test]

@@ -668,6 +668,65 @@ fn after_a_uidvalidity_change_handled_mail_is_recognised_by_message_id() {
 }
 
 #[test]
+fn replies_wait_in_the_outbox_while_smtp_is_down_and_leave_at_the_next_start() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let good = std::fs::read_to_string(&daemon.config).unwrap();
+    let smtp_line = format!("port = {}\nsecurity = \"plain\"\nca_file", rig.smtp_port);
+    assert!(good.contains(&smtp_line));
+    std::fs::write(
+        &daemon.config,
+        good.replace(
+            &smtp_line,
+            &format!("port = {closed}\nsecurity = \"plain\"\nca_file"),
+        ),
+    )
+    .unwrap();
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let alice = rig.address("alice");
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &alice,
+            &contact,
+            "o1@alice.test",
+            "SPOR",
+            "What is SPOR?",
+            "",
+        ),
+    );
+    // The question is decided and moved; its reply fails to leave and waits.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let log = daemon.log_text();
+        if rig.count("contact", "guichet/answered") == 1 && log.contains("will retry") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no failed attempt:\n{}",
+            tail(&log)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(pending_outbox(&daemon.db()), Some(1));
+    daemon.kill();
+    std::fs::write(&daemon.config, good).unwrap();
+    daemon.start(&rig);
+    let reply = read(&rig.wait_for("alice", "INBOX", 1, WAIT)[0]);
+    assert_eq!(reply.in_reply_to, vec!["o1@alice.test".to_string()]);
+    daemon.wait_idle(&rig);
+    assert_eq!(rig.count("alice", "INBOX"), 1);
+}
+
+#[test]
 fn an_unreachable_mailbox_is_retried_while_the_web_chat_keeps_answering() {
     let rig = MailRig::start();
     let mut daemon = Daemon::new(&rig, false, "");

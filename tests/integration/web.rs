@@ -137,14 +137,30 @@ impl TestApp {
         reply
     }
 
+    /// Opens the sign-in page as a browser does; returns its anti-forgery cookie (the
+    /// `Cookie` header to send) and the token of its form.
+    pub async fn login_token(&self) -> (String, String) {
+        let r = self.get("/staff/login", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let cookie = login_cookie(r.headers()).expect("the sign-in page sets its cookie");
+        let html = r.text().await.unwrap();
+        let csrf = csrf_of(&html);
+        assert_eq!(cookie, format!("guichet_login={csrf}"), "double submit");
+        (cookie, csrf)
+    }
+
+    /// Posts the sign-in form with `fields`, after opening the page for its token.
+    pub async fn post_login(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        let (cookie, csrf) = self.login_token().await;
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &csrf));
+        self.post_form("/staff/login", Some(&cookie), &fields).await
+    }
+
     /// Signs in as the test staff member; returns the `Cookie` header to send.
     pub async fn staff_login(&self) -> String {
         let r = self
-            .post_form(
-                "/staff/login",
-                None,
-                &[("username", STAFF_USER), ("password", STAFF_PASSWORD)],
-            )
+            .post_login(&[("username", STAFF_USER), ("password", STAFF_PASSWORD)])
             .await;
         assert_eq!(
             r.status(),
@@ -193,6 +209,16 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("guichet_staff=") && !v.contains("Max-Age=0"))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// `guichet_login=…` (the sign-in form's anti-forgery cookie) from a `Set-Cookie` header.
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("guichet_login=") && !v.contains("Max-Age=0"))
         .map(|v| v.split(';').next().unwrap().to_string())
 }
 
@@ -587,6 +613,70 @@ async fn the_rate_limit_trips_at_the_configured_number_of_calls_per_minute() {
     );
 }
 
+/// Posts `/api/session` as the client `forwarded_for` (an `X-Forwarded-For` header).
+async fn new_session_as(app: &TestApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/session"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"lang": "en"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate_limit() {
+    let app = spawn_app_with(|c| {
+        c.web.rate_limit_per_minute = 2;
+        c.web.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(new_session_as(&app, "1.1.1.1").await, StatusCode::OK);
+    }
+    assert_eq!(
+        new_session_as(&app, "1.1.1.1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the first client used up its limit"
+    );
+    assert_eq!(
+        new_session_as(&app, "2.2.2.2").await,
+        StatusCode::OK,
+        "another client behind the same proxy is not blocked"
+    );
+    // A client cannot escape its limit by writing its own header: the proxy appends the
+    // real address, the right-most one.
+    assert_eq!(
+        new_session_as(&app, "9.9.9.9, 1.1.1.1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged entry left of the proxy's is ignored"
+    );
+    let (status, body) = app.chat(json!({"session": "x", "text": "hi"})).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "without the header, the proxy itself is a client with its own limit: {body}"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_header_does_not_split_the_rate_limit() {
+    let app = spawn_app_with(|c| c.web.rate_limit_per_minute = 2).await;
+    for _ in 0..2 {
+        assert_eq!(new_session_as(&app, "1.1.1.1").await, StatusCode::OK);
+    }
+    for client in ["1.1.1.1", "2.2.2.2"] {
+        assert_eq!(
+            new_session_as(&app, client).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{client}: the header is ignored, every call comes from 127.0.0.1"
+        );
+    }
+    let (status, body) = app.chat(json!({"session": "x", "text": "hi"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
 #[tokio::test]
 async fn a_hundred_simultaneous_sessions_each_log_their_own_request_without_mix_ups() {
     let app = Arc::new(spawn_app().await);
@@ -749,11 +839,7 @@ async fn staff_sign_in_refuses_a_wrong_password_and_accepts_the_right_one() {
 
     for (user, password) in [(STAFF_USER, "wrong password"), ("nobody", STAFF_PASSWORD)] {
         let r = app
-            .post_form(
-                "/staff/login",
-                None,
-                &[("username", user), ("password", password)],
-            )
+            .post_login(&[("username", user), ("password", password)])
             .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{user}");
         assert!(
@@ -768,11 +854,7 @@ async fn staff_sign_in_refuses_a_wrong_password_and_accepts_the_right_one() {
     }
 
     let r = app
-        .post_form(
-            "/staff/login",
-            None,
-            &[("username", STAFF_USER), ("password", STAFF_PASSWORD)],
-        )
+        .post_login(&[("username", STAFF_USER), ("password", STAFF_PASSWORD)])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/staff");
@@ -801,28 +883,104 @@ async fn staff_sign_in_refuses_a_wrong_password_and_accepts_the_right_one() {
 }
 
 #[tokio::test]
+async fn a_sign_in_without_the_pages_anti_forgery_token_is_refused_and_not_counted() {
+    let app = spawn_app().await;
+    let r = app.get("/staff/login?lang=en", None).await;
+    let set_cookie = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("guichet_login="))
+        .expect("the sign-in page sets its anti-forgery cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/staff/login"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let (cookie, csrf) = app.login_token().await;
+    let (other_cookie, other_csrf) = app.login_token().await;
+    assert_ne!(csrf, other_csrf, "each browser gets its own token");
+    // The same browser opening the page again keeps its token (several tabs work).
+    let again = app.get("/staff/login", Some(&cookie)).await;
+    assert_eq!(csrf_of(&again.text().await.unwrap()), csrf);
+
+    let right = [("username", STAFF_USER), ("password", STAFF_PASSWORD)];
+    // Six refusals, more than the five attempts allowed: none of them counts.
+    let forged: [(Option<&str>, Option<&str>, &str); 6] = [
+        (None, None, "fr"),                       // a cross-site form: no cookie, no token
+        (None, Some(&csrf), "en"),                // a token but no cookie
+        (Some(&cookie), None, "fr"),              // the cookie but no token
+        (Some(&cookie), Some(&other_csrf), "en"), // another browser's token
+        (Some(&other_cookie), Some(&csrf), "fr"), // …the other way round
+        (Some(&cookie), Some(&csrf[..63]), "en"), // almost the token
+    ];
+    for (cookie, token, lang) in forged {
+        let mut fields = right.to_vec();
+        fields.push(("lang", lang));
+        if let Some(token) = token {
+            fields.push(("csrf", token));
+        }
+        let r = app.post_form("/staff/login", cookie, &fields).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{cookie:?} {token:?}");
+        assert!(
+            session_cookie(r.headers()).is_none(),
+            "no session even with the right password"
+        );
+        assert!(
+            login_cookie(r.headers()).is_some(),
+            "the form shown again carries a token to retry with"
+        );
+        let html = r.text().await.unwrap();
+        let expected = if lang == "en" {
+            "This sign-in form expired or did not come from this page."
+        } else {
+            "Ce formulaire de connexion a expiré ou ne vient pas de cette page."
+        };
+        assert!(html.contains(expected), "{html}");
+        assert!(
+            html.contains("name=\"password\""),
+            "the form is shown again"
+        );
+    }
+
+    // The real form still signs in: the refusals did not use up the attempts.
+    let r = app
+        .post_form(
+            "/staff/login",
+            Some(&cookie),
+            &[
+                ("username", STAFF_USER),
+                ("password", STAFF_PASSWORD),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(session_cookie(r.headers()).is_some());
+    let spent: Vec<&str> = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("guichet_login=;") && v.contains("Max-Age=0"))
+        .collect();
+    assert_eq!(spent.len(), 1, "signing in clears the sign-in token");
+}
+
+#[tokio::test]
 async fn staff_sign_in_is_limited_to_five_attempts_per_address() {
     let app = spawn_app().await;
     for _ in 0..5 {
         let r = app
-            .post_form(
-                "/staff/login",
-                None,
-                &[("username", STAFF_USER), ("password", "guess")],
-            )
+            .post_login(&[("username", STAFF_USER), ("password", "guess")])
             .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     let r = app
-        .post_form(
-            "/staff/login",
-            None,
-            &[
-                ("username", STAFF_USER),
-                ("password", STAFF_PASSWORD),
-                ("lang", "en"),
-            ],
-        )
+        .post_login(&[
+            ("username", STAFF_USER),
+            ("password", STAFF_PASSWORD),
+            ("lang", "en"),
+        ])
         .await;
     assert_eq!(
         r.status(),
