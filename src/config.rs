@@ -472,13 +472,7 @@ impl Config {
     }
 
     fn validate_mail(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, reason: String| {
-            Err(ConfigError::Invalid {
-                source_name: self.source.clone(),
-                key: key.to_string(),
-                reason,
-            })
-        };
+        let invalid = |key: &str, reason: String| self.invalid(key, reason);
         let mail = &self.mail;
         let env_name =
             |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -609,46 +603,30 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, reason: String| {
-            Err(ConfigError::Invalid {
-                source_name: self.source.clone(),
-                key: key.to_string(),
-                reason,
-            })
-        };
+        let invalid = |key: &str, reason: String| self.invalid(key, reason);
         if self.data_dir.as_os_str().is_empty() {
             return invalid("data_dir", "must not be empty".into());
         }
         if self.knowledge.dir.as_os_str().is_empty() {
             return invalid("knowledge.dir", "must not be empty".into());
         }
-        if !(1..=10).contains(&self.search.max_hits) {
-            return invalid(
-                "search.max_hits",
-                format!("{} is out of range (1 to 10)", self.search.max_hits),
-            );
-        }
-        if !(0.0..=1.0).contains(&self.search.min_confidence) {
-            return invalid(
-                "search.min_confidence",
-                format!("{} is out of range (0 to 1)", self.search.min_confidence),
-            );
-        }
+        self.in_range("search.max_hits", self.search.max_hits, 1..=10)?;
+        self.in_range(
+            "search.min_confidence",
+            self.search.min_confidence,
+            0.0..=1.0,
+        )?;
         if self.conversation.idle_timeout_minutes == 0 {
             return invalid(
                 "conversation.idle_timeout_minutes",
                 "must be at least 1".into(),
             );
         }
-        if !(1..=3650).contains(&self.privacy.conversation_retention_days) {
-            return invalid(
-                "privacy.conversation_retention_days",
-                format!(
-                    "{} is out of range (1 to 3650)",
-                    self.privacy.conversation_retention_days
-                ),
-            );
-        }
+        self.in_range(
+            "privacy.conversation_retention_days",
+            self.privacy.conversation_retention_days,
+            1..=3650,
+        )?;
         if let Err(e) = self.web.listen.parse::<SocketAddr>() {
             return invalid(
                 "web.listen",
@@ -671,15 +649,11 @@ impl Config {
                 );
             }
         }
-        if !(1..=100_000).contains(&self.web.max_message_chars) {
-            return invalid(
-                "web.max_message_chars",
-                format!(
-                    "{} is out of range (1 to 100000)",
-                    self.web.max_message_chars
-                ),
-            );
-        }
+        self.in_range(
+            "web.max_message_chars",
+            self.web.max_message_chars,
+            1..=100_000,
+        )?;
         if self.web.rate_limit_per_minute == 0 {
             return invalid("web.rate_limit_per_minute", "must be at least 1".into());
         }
@@ -716,15 +690,11 @@ impl Config {
             );
         }
         self.base_url("discord.staff_page_url", &discord.staff_page_url)?;
-        if !(1..=600).contains(&discord.rate_limit_per_minute) {
-            return invalid(
-                "discord.rate_limit_per_minute",
-                format!(
-                    "{} is out of range (1 to 600)",
-                    discord.rate_limit_per_minute
-                ),
-            );
-        }
+        self.in_range(
+            "discord.rate_limit_per_minute",
+            discord.rate_limit_per_minute,
+            1..=600,
+        )?;
         self.validate_mail()?;
         let mut names = std::collections::HashSet::new();
         for (i, s) in self.staff.iter().enumerate() {

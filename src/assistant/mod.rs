@@ -96,17 +96,18 @@ impl Action {
         }
     }
 
+    /// Every action.
+    pub const ALL: [Action; 6] = [
+        Action::MakeRequest,
+        Action::Confirm,
+        Action::Cancel,
+        Action::ConsentYes,
+        Action::ConsentNo,
+        Action::No,
+    ];
+
     pub fn parse(id: &str) -> Option<Action> {
-        [
-            Action::MakeRequest,
-            Action::Confirm,
-            Action::Cancel,
-            Action::ConsentYes,
-            Action::ConsentNo,
-            Action::No,
-        ]
-        .into_iter()
-        .find(|a| a.id() == id)
+        Action::ALL.into_iter().find(|a| a.id() == id)
     }
 
     /// The button's label in `lang`.

@@ -404,7 +404,7 @@ fn reply_subject(original: &str, tagged: Option<(RequestRef, &str)>, lang: Langu
 
 /// The subject without leading `Re:`, `RE :`, `TR:`, `Réf. :`, `AW:`, `Fwd:`, `SV:`…
 /// (any number, any case; `Re[2]:` too).
-fn strip_reply_prefixes(subject: &str) -> &str {
+pub fn strip_reply_prefixes(subject: &str) -> &str {
     const PREFIXES: &[&str] = &[
         "re", "ré", "réf", "ref", "tr", "aw", "fwd", "fw", "wg", "sv", "vs", "antw", "rif", "r",
     ];

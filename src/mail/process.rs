@@ -335,7 +335,7 @@ impl Processor {
     ) -> Result<Decision, ProcessError> {
         let new_thread = thread.is_none();
         let thread = thread.unwrap_or_else(|| thread_key(&message.fingerprint));
-        let subject = strip_reply_prefixes(&message.subject);
+        let subject = compose::strip_reply_prefixes(&message.subject);
         // A new conversation's subject is often the question itself ("Lettre d'appui"),
         // or says nothing ("Question", "Bonjour"): ask with the text, the subject and the
         // text, or the subject, whichever the knowledge base answers first.
@@ -508,7 +508,10 @@ impl Processor {
                 .iter()
                 .map(|a| a.name.as_str())
                 .collect();
-            text.push_str(&format!("\n[attachments: {}]", names.join(", ")));
+            text.push_str(&format!(
+                "\n[pièces jointes / attachments: {}]",
+                names.join(", ")
+            ));
         }
         if text.trim().is_empty() {
             text = message.subject.clone();
@@ -636,30 +639,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The subject without "Re:", "TR:", "Fwd:"… prefixes.
-fn strip_reply_prefixes(subject: &str) -> &str {
-    let mut s = subject.trim();
-    loop {
-        let lower = s.to_lowercase();
-        let cut = [
-            "re:", "re :", "tr:", "tr :", "fwd:", "fw:", "aw:", "réf:", "ref:",
-        ]
-        .iter()
-        .find(|p| lower.starts_with(*p))
-        .map(|p| p.len());
-        match cut {
-            Some(n) if s.is_char_boundary(n) => s = s[n..].trim_start(),
-            _ => return s,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn reply_prefixes_are_stripped_and_thread_keys_are_plain() {
+        use compose::strip_reply_prefixes;
         assert_eq!(
             strip_reply_prefixes("Re: RE: Fwd: Lettre d'appui"),
             "Lettre d'appui"

@@ -207,14 +207,7 @@ fn slash_commands_in_both_languages_become_questions_and_request_actions() {
 
 #[test]
 fn button_ids_round_trip_for_every_action_and_for_feedback() {
-    for action in [
-        Action::MakeRequest,
-        Action::Confirm,
-        Action::Cancel,
-        Action::ConsentYes,
-        Action::ConsentNo,
-        Action::No,
-    ] {
+    for action in Action::ALL {
         let id = ButtonId::Action(action);
         let custom = id.to_custom_id();
         assert!(custom.len() <= render::MAX_CUSTOM_ID, "{custom}");
