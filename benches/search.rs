@@ -1,5 +1,7 @@
 //! Benchmarks of the search core: query latency on the bundled knowledge base and on a
-//! generated base of 100,000 passages, and the time to build the bundled index.
+//! generated base of 100,000 passages — short questions (`uncached`, `cached`) and long
+//! email-style messages (`uncached_email`: greeting, self-introduction, one question,
+//! signature) — and the time to build the bundled index.
 //!
 //! Run with `cargo bench --bench search`; results are recorded in BENCHMARKS.md.
 
@@ -23,6 +25,39 @@ const QUESTIONS: &[&str] = &[
     "criteres d'admissibilite",
     "Book me a flight to Toronto",
     "Quel temps fera-t-il demain?",
+];
+
+/// Emails as people write them to the contact address: a greeting, a self-introduction and
+/// some background, one question, thanks and a signature. French and English.
+const EMAILS: &[&str] = &[
+    "Hello,\n\nMy name is Maya Thompson and I'm finishing my master's in nursing at \
+     Université de Sherbrooke. I'm very interested in patient-oriented research and my \
+     supervisor mentioned that Quebec has a fellowship program.\n\nCould you tell me whether \
+     the FRQ fellowship program is something I could apply to?\n\nThanks a lot for your \
+     time.\n\nBest regards,\nMaya Thompson\nMaster's student, Faculty of Medicine and Health \
+     Sciences\nUniversité de Sherbrooke",
+    "Bonjour,\n\nJe suis doctorante en santé publique à l'Université Laval et je prépare un \
+     projet sur les soins à domicile des aînés avec des patients partenaires. Ma directrice \
+     m'a suggéré de vous écrire.\n\nJ'aimerais savoir si l'Unité peut offrir une lettre \
+     d'appui pour notre demande de subvention.\n\nMerci à l'avance,\n\nJulie Tremblay\n\
+     Doctorante, Faculté de médecine\nUniversité Laval",
+    "Dear SUPPORT Unit team,\n\nI am a research coordinator at the CHU de Québec research \
+     centre. Our team is starting a study on youth mental health in the Capitale-Nationale \
+     region and we would like to involve patients from the start.\n\nWhat services does the \
+     Unit offer to help us with patient partnership?\n\nKind regards,\n\nKarim Haddad\n\
+     Research coordinator\nCHU de Québec – Université Laval research centre",
+    "Madame, Monsieur,\n\nJe m'appelle Olivier Gagnon, je suis professeur adjoint à \
+     l'Université du Québec à Rimouski. Nous préparons une étude sur le diabète en région \
+     éloignée et la date limite de notre dépôt est dans trois semaines.\n\nQuels sont les \
+     critères d'admissibilité pour obtenir du soutien de l'Unité ?\n\nCordialement,\n\n\
+     Olivier Gagnon, Ph. D.\nProfesseur adjoint, Département des sciences infirmières\nUQAR",
+    "Hi,\n\nI'm a family physician in Gatineau and a colleague gave me your address. I looked \
+     at your website but could not find the answer to my question.\n\nWho created Oncopole \
+     and what does it fund?\n\nMany thanks,\nSophie Martin, MD\nGMF des Collines",
+    "Bonjour à toute l'équipe,\n\nJe suis patiente partenaire et je siège au comité des \
+     usagers de mon CIUSSS. On m'a parlé de votre unité lors d'une rencontre.\n\nPourriez-vous \
+     m'expliquer ce qu'est le partenariat patient en recherche ?\n\nMerci beaucoup de votre \
+     temps et bonne journée,\nNadia Bouchard\nComité des usagers, CIUSSS de l'Estrie – CHUS",
 ];
 
 fn bundled() -> KnowledgeBase {
@@ -82,6 +117,7 @@ fn generated(passages: usize) -> KnowledgeBase {
             url: Some(format!("https://example.org/generated/{n}")),
             translation: None,
             aliases: Vec::new(),
+            questions: Vec::new(),
             passages,
             path: format!("generated/{n}.md").into(),
             translation_line: 0,
@@ -96,6 +132,7 @@ fn query_latency(c: &mut Criterion) {
         .iter()
         .map(|q| Question::parse(q).unwrap())
         .collect();
+    let emails: Vec<Question> = EMAILS.iter().map(|q| Question::parse(q).unwrap()).collect();
     let mut group = c.benchmark_group("query");
     for (name, kb) in [
         ("bundled", bundled()),
@@ -114,11 +151,22 @@ fn query_latency(c: &mut Criterion) {
             .iter()
             .map(|q| knowledge.reply_language(q.as_str(), None))
             .collect();
+        let email_langs: Vec<Language> = emails
+            .iter()
+            .map(|q| knowledge.reply_language(q.as_str(), None))
+            .collect();
         let mut i = 0;
         group.bench_function(format!("{name}/uncached"), |b| {
             b.iter(|| {
                 i = (i + 1) % questions.len();
                 black_box(knowledge.ask_uncached(&questions[i], langs[i]))
+            })
+        });
+        let mut e = 0;
+        group.bench_function(format!("{name}/uncached_email"), |b| {
+            b.iter(|| {
+                e = (e + 1) % emails.len();
+                black_box(knowledge.ask_uncached(&emails[e], email_langs[e]))
             })
         });
         group.bench_function(format!("{name}/cached"), |b| {

@@ -78,7 +78,6 @@ impl Default for KnowledgeConfig {
 pub struct SearchConfig {
     pub default_language: Language,
     pub max_hits: usize,
-    pub min_confidence: f32,
 }
 
 impl Default for SearchConfig {
@@ -86,7 +85,6 @@ impl Default for SearchConfig {
         SearchConfig {
             default_language: Language::Fr,
             max_hits: 3,
-            min_confidence: 0.6,
         }
     }
 }
@@ -611,11 +609,6 @@ impl Config {
             return invalid("knowledge.dir", "must not be empty".into());
         }
         self.in_range("search.max_hits", self.search.max_hits, 1..=10)?;
-        self.in_range(
-            "search.min_confidence",
-            self.search.min_confidence,
-            0.0..=1.0,
-        )?;
         if self.conversation.idle_timeout_minutes == 0 {
             return invalid(
                 "conversation.idle_timeout_minutes",
@@ -819,10 +812,6 @@ mod tests {
             err.contains("default_language") && err.contains("line 2"),
             "{err}"
         );
-        let err = parse("[search]\nmin_confidence = 1.5\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("search.min_confidence"), "{err}");
         let err = parse("[web]\nlisten = \"localhost\"\n")
             .unwrap_err()
             .to_string();

@@ -1,18 +1,21 @@
 //! Evaluation sets: questions with what a correct answer must contain, run against the
-//! knowledge base so staff can check it after edits (`guichet eval FILE.jsonl`).
+//! knowledge base so staff can check it after edits (`guichet eval FILE.jsonl`), and the
+//! tools to fit and cross-validate the answer/fallback [`Decision`] on them.
 //!
 //! One JSON object per line: `{"q": "...", "expect": [["a", "b"], ["c"]], "top": 1}` means
 //! one of the first `top` hits (default 1) must contain "a" or "b", and "c", in its title or
 //! excerpt (accents and case ignored); `{"q": "...", "expect": "fallback"}` means guichet
-//! must say it does not know.
+//! must say it does not know. Optional `style` and `lang` tags group the report; other
+//! fields are ignored.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::question::Question;
 use crate::search::analysis::fold_words;
-use crate::search::{Answer, Knowledge};
+use crate::search::{compose, Answer, Decision, Knowledge, Part, Signals};
 
 /// One question of an evaluation set.
 #[derive(Debug, Clone)]
@@ -21,6 +24,10 @@ pub struct Case {
     pub question: String,
     pub expect: Expect,
     pub top: usize,
+    /// How the question is written ("email", "typo"…), when the set says.
+    pub style: Option<String>,
+    /// The language the set says it is in.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +38,15 @@ pub enum Expect {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawCase {
     q: String,
     expect: RawExpect,
     #[serde(default)]
     top: Option<usize>,
+    #[serde(default)]
+    style: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -105,9 +115,95 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<Case>, EvalError> {
             question: raw.q,
             expect,
             top,
+            style: raw.style,
+            lang: raw.lang,
         });
     }
     Ok(cases)
+}
+
+/// A case with what the search found for it, before any decision.
+#[derive(Debug, Clone)]
+pub struct Examined {
+    pub case: Case,
+    pub lang: crate::language::Language,
+    pub parts: Vec<Part>,
+}
+
+impl Examined {
+    fn in_scope(&self) -> bool {
+        matches!(self.case.expect, Expect::Contains(_))
+    }
+
+    /// The training samples: each part's signals, and whether answering with that part
+    /// alone would be right.
+    fn samples(&self) -> impl Iterator<Item = (Signals, bool)> + '_ {
+        self.parts.iter().map(|p| {
+            let right = self.in_scope()
+                && judge(
+                    &self.case.expect,
+                    self.case.top,
+                    &Answer {
+                        answered: true,
+                        hits: p.hits.clone(),
+                        ..Answer::fallback(self.lang)
+                    },
+                );
+            (p.signals, right)
+        })
+    }
+
+    fn decide(&self, decision: &Decision, max_hits: usize) -> Outcome {
+        let answer = compose(self.parts.clone(), decision, self.lang, max_hits);
+        Outcome {
+            case: self.case.clone(),
+            passed: judge(&self.case.expect, self.case.top, &answer),
+            answer,
+        }
+    }
+}
+
+/// Every part's signals with its label, as tab-separated values with a header: the data
+/// the decision is fitted on, for a look in a spreadsheet.
+pub fn signals_table(examined: &[Examined]) -> String {
+    let mut out = format!(
+        "line\tstyle\tscope\tright\t{}\tpart\n",
+        crate::search::decision::SIGNAL_NAMES.join("\t")
+    );
+    for e in examined {
+        for (part, (signals, right)) in e.parts.iter().zip(e.samples()) {
+            let values: Vec<String> = signals.values().iter().map(|v| format!("{v:.3}")).collect();
+            out.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\n",
+                e.case.line,
+                e.case.style.as_deref().unwrap_or("-"),
+                if e.in_scope() { "in" } else { "out" },
+                right as u8,
+                values.join("\t"),
+                part.text.replace(['\t', '\n'], " ")
+            ));
+        }
+    }
+    out
+}
+
+/// Searches every case, without deciding.
+pub fn examine(knowledge: &Knowledge, cases: &[Case]) -> Vec<Examined> {
+    cases
+        .iter()
+        .map(|case| {
+            let lang = knowledge.reply_language(&case.question, None);
+            let parts = match Question::parse(&case.question) {
+                Ok(q) => knowledge.examine(&q, lang).unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            Examined {
+                case: case.clone(),
+                lang,
+                parts,
+            }
+        })
+        .collect()
 }
 
 /// The outcome of one case.
@@ -124,6 +220,65 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
 }
 
+/// Counts for one group of cases (a style, a language, or all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Tally {
+    pub cases: usize,
+    pub passed: usize,
+    pub in_scope: usize,
+    /// In-scope questions answered with a correct excerpt.
+    pub in_scope_correct: usize,
+    pub out_of_scope: usize,
+    /// Out-of-scope questions refused (a "did you mean" counts as refused).
+    pub out_of_scope_refused: usize,
+    /// Out-of-scope questions answered anyway.
+    pub false_answers: usize,
+    /// In-scope questions answered with excerpts that miss the fact asked.
+    pub wrong_answers: usize,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Outcome) {
+        self.cases += 1;
+        self.passed += o.passed as usize;
+        match o.case.expect {
+            Expect::Fallback => {
+                self.out_of_scope += 1;
+                if o.answer.answered {
+                    self.false_answers += 1;
+                } else {
+                    self.out_of_scope_refused += 1;
+                }
+            }
+            Expect::Contains(_) => {
+                self.in_scope += 1;
+                self.in_scope_correct += o.passed as usize;
+                if o.answer.answered && !o.passed {
+                    self.wrong_answers += 1;
+                }
+            }
+        }
+    }
+
+    fn line(&self, name: &str) -> String {
+        format!(
+            "{name:<12} {:>4} {:>13} {:>17} {:>6}\n",
+            self.cases,
+            ratio(self.in_scope_correct, self.in_scope),
+            ratio(self.out_of_scope_refused, self.out_of_scope),
+            self.false_answers
+        )
+    }
+}
+
+fn ratio(a: usize, b: usize) -> String {
+    if b == 0 {
+        "-".into()
+    } else {
+        format!("{a}/{b} {:.0}%", 100.0 * a as f64 / b as f64)
+    }
+}
+
 impl Report {
     pub fn passed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.passed).count()
@@ -137,7 +292,24 @@ impl Report {
         self.passed() as f64 / self.outcomes.len() as f64
     }
 
-    /// A line per miss, then the accuracy.
+    /// Counts over every case.
+    pub fn total(&self) -> Tally {
+        let mut t = Tally::default();
+        self.outcomes.iter().for_each(|o| t.add(o));
+        t
+    }
+
+    /// Counts by a tag of the cases (cases without it are grouped under "-").
+    pub fn by(&self, tag: impl Fn(&Case) -> Option<&str>) -> BTreeMap<String, Tally> {
+        let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
+        for o in &self.outcomes {
+            let key = tag(&o.case).unwrap_or("-").to_string();
+            groups.entry(key).or_default().add(o);
+        }
+        groups
+    }
+
+    /// A line per miss, then the accuracy and the tables by style and language.
     pub fn summary(&self) -> String {
         let mut out = String::new();
         for o in self.outcomes.iter().filter(|o| !o.passed) {
@@ -155,8 +327,19 @@ impl Report {
                     })
                     .collect::<Vec<_>>()
                     .join(" | ")
+            } else if !o.answer.suggestions.is_empty() {
+                format!(
+                    "not sure ({:.2}), suggested: {}",
+                    o.answer.confidence,
+                    o.answer
+                        .suggestions
+                        .iter()
+                        .map(|h| h.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                )
             } else {
-                "fallback".to_string()
+                format!("fallback ({:.2})", o.answer.confidence)
             };
             let want = match &o.case.expect {
                 Expect::Fallback => "fallback".to_string(),
@@ -167,34 +350,226 @@ impl Report {
                 o.case.line, o.case.question
             ));
         }
-        out.push_str(&format!(
-            "accuracy: {}/{} ({:.1} %)\n",
+        out.push_str(&self.table());
+        out
+    }
+
+    /// The accuracy, the in-scope and out-of-scope figures, and the tables by style and
+    /// by language.
+    pub fn table(&self) -> String {
+        let t = self.total();
+        let mut out = format!(
+            "accuracy: {}/{} ({:.1} %)\nin scope answered correctly: {}\nout of scope refused: {}\nfalse answers (out of scope answered): {}\nwrong answers (in scope, wrong excerpt): {}\n",
             self.passed(),
             self.outcomes.len(),
-            self.accuracy() * 100.0
-        ));
+            self.accuracy() * 100.0,
+            ratio(t.in_scope_correct, t.in_scope),
+            ratio(t.out_of_scope_refused, t.out_of_scope),
+            t.false_answers,
+            t.wrong_answers,
+        );
+        let styles = self.by(|c| c.style.as_deref());
+        let langs = self.by(|c| c.lang.as_deref());
+        if styles.len() > 1 || langs.len() > 1 {
+            out.push_str(&format!(
+                "\n{:<12} {:>4} {:>13} {:>17} {:>6}\n",
+                "group", "n", "in scope", "out-of-scope ok", "false"
+            ));
+            for (name, tally) in styles.iter().chain(&langs) {
+                out.push_str(&tally.line(name));
+            }
+        }
         out
+    }
+
+    /// The report for scripts.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "accuracy": self.accuracy(),
+            "total": self.total(),
+            "by_style": self.by(|c| c.style.as_deref()),
+            "by_lang": self.by(|c| c.lang.as_deref()),
+            "misses": self.outcomes.iter().filter(|o| !o.passed).map(|o| serde_json::json!({
+                "line": o.case.line,
+                "q": o.case.question,
+                "answer": o.answer.to_json(),
+            })).collect::<Vec<_>>(),
+        })
     }
 }
 
-/// Runs every case against `knowledge`.
+/// Runs every case against `knowledge` with its own decision.
 pub fn run(knowledge: &Knowledge, cases: &[Case]) -> Report {
-    let outcomes = cases
-        .iter()
-        .map(|case| {
-            let answer = match Question::parse(&case.question) {
-                Ok(q) => knowledge.ask(&q, None),
-                Err(_) => Answer::fallback(knowledge.reply_language(&case.question, None)),
-            };
-            let passed = judge(&case.expect, case.top, &answer);
-            Outcome {
-                case: case.clone(),
-                passed,
-                answer,
+    decide_all(&examine(knowledge, cases), knowledge.decision(), knowledge)
+}
+
+/// Runs every case without the decision: every question is answered with its best
+/// passages, which measures retrieval alone (recall at each case's `top`).
+pub fn run_ungated(knowledge: &Knowledge, cases: &[Case]) -> Report {
+    let open = knowledge.decision().clone().with_thresholds(0.0, 0.0);
+    decide_all(&examine(knowledge, cases), &open, knowledge)
+}
+
+fn decide_all(examined: &[Examined], decision: &Decision, knowledge: &Knowledge) -> Report {
+    decide_with(examined, decision, knowledge.max_hits())
+}
+
+/// Scores examined cases with `decision`.
+pub fn decide_with(examined: &[Examined], decision: &Decision, max_hits: usize) -> Report {
+    Report {
+        outcomes: examined
+            .iter()
+            .map(|e| e.decide(decision, max_hits))
+            .collect(),
+    }
+}
+
+/// The most out-of-scope questions answered that an operating point may allow: one in 25.
+pub const MAX_FALSE_ANSWER_RATE: f64 = 1.0 / 25.0;
+/// The most out-of-scope questions that may get "did you mean" pages.
+pub const MAX_SUGGESTION_RATE: f64 = 0.25;
+
+/// Fits the decision on `examined`: a logistic model on every part's signals, then the
+/// answer threshold that answers the most in-scope questions correctly while answering at
+/// most [`MAX_FALSE_ANSWER_RATE`] of the out-of-scope ones, and the suggestion threshold
+/// that offers pages to at most [`MAX_SUGGESTION_RATE`] of them.
+pub fn fit(examined: &[Examined], max_hits: usize) -> Decision {
+    let samples: Vec<(Signals, bool)> = examined.iter().flat_map(Examined::samples).collect();
+    let model = Decision::fit(&samples);
+    let mut probabilities: Vec<f64> = samples.iter().map(|(s, _)| model.probability(s)).collect();
+    probabilities.push(1.0);
+    probabilities.sort_by(f64::total_cmp);
+    probabilities.dedup();
+    let out_of_scope = examined.iter().filter(|e| !e.in_scope()).count().max(1) as f64;
+    let mut best: Option<(usize, f64)> = None;
+    // From the highest threshold down: stop once too many out-of-scope are answered.
+    for &t in probabilities.iter().rev() {
+        let d = model.clone().with_thresholds(t, t);
+        let (mut correct, mut false_answers) = (0, 0);
+        for e in examined {
+            let o = e.decide(&d, max_hits);
+            if e.in_scope() {
+                correct += o.passed as usize;
+            } else if o.answer.answered {
+                false_answers += 1;
             }
+        }
+        if false_answers as f64 / out_of_scope > MAX_FALSE_ANSWER_RATE {
+            break;
+        }
+        if best.is_none_or(|(c, _)| correct >= c) {
+            best = Some((correct, t));
+        }
+    }
+    let answer_at = best.map(|(_, t)| t).unwrap_or(1.0);
+    // Out-of-scope parts' best probabilities decide how low suggestions may go.
+    let mut oos: Vec<f64> = examined
+        .iter()
+        .filter(|e| !e.in_scope())
+        .map(|e| {
+            e.parts
+                .iter()
+                .filter(|p| !p.hits.is_empty())
+                .map(|p| model.probability(&p.signals))
+                .fold(0.0, f64::max)
         })
         .collect();
-    Report { outcomes }
+    oos.sort_by(|a, b| b.total_cmp(a));
+    let allowed = (MAX_SUGGESTION_RATE * oos.len() as f64).floor() as usize;
+    let suggest_at = oos
+        .get(allowed)
+        .map(|p| p + 1e-4)
+        .unwrap_or(answer_at)
+        .min(answer_at);
+    model.with_thresholds(answer_at, suggest_at)
+}
+
+/// K-fold cross-validation of [`fit`]: each fold is scored by a decision fitted on the
+/// others. Folds are stratified (in scope / out of scope) and fixed by the case order.
+pub fn cross_validate(examined: &[Examined], folds: usize, max_hits: usize) -> CrossValidation {
+    let folds = folds.max(2);
+    let mut fold_of = vec![0; examined.len()];
+    let (mut a, mut b) = (0, 0);
+    for (i, e) in examined.iter().enumerate() {
+        let n = if e.in_scope() { &mut a } else { &mut b };
+        fold_of[i] = *n % folds;
+        *n += 1;
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; examined.len()];
+    let mut per_fold = Vec::new();
+    for k in 0..folds {
+        let train: Vec<Examined> = examined
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, f)| **f != k)
+            .map(|(e, _)| e.clone())
+            .collect();
+        let decision = fit(&train, max_hits);
+        let mut fold = Vec::new();
+        for (i, e) in examined.iter().enumerate() {
+            if fold_of[i] == k {
+                let o = e.decide(&decision, max_hits);
+                fold.push(o.clone());
+                outcomes[i] = Some(o);
+            }
+        }
+        per_fold.push(Report { outcomes: fold });
+    }
+    CrossValidation {
+        held_out: Report {
+            outcomes: outcomes.into_iter().flatten().collect(),
+        },
+        folds: per_fold,
+    }
+}
+
+/// What cross-validation measured.
+pub struct CrossValidation {
+    /// Every case, scored by the decision fitted without its fold.
+    pub held_out: Report,
+    pub folds: Vec<Report>,
+}
+
+impl CrossValidation {
+    /// The held-out table, then each fold's figures and the worst fold.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "cross-validated over {} folds (each fold scored by a decision fitted on the others)\n",
+            self.folds.len()
+        );
+        out.push_str(&self.held_out.table());
+        out.push('\n');
+        let mut worst: Option<(usize, f64)> = None;
+        for (k, f) in self.folds.iter().enumerate() {
+            let t = f.total();
+            out.push_str(&format!(
+                "fold {}: in scope {}, out of scope refused {}, accuracy {:.1} %\n",
+                k + 1,
+                ratio(t.in_scope_correct, t.in_scope),
+                ratio(t.out_of_scope_refused, t.out_of_scope),
+                f.accuracy() * 100.0
+            ));
+            if worst.is_none_or(|(_, a)| f.accuracy() < a) {
+                worst = Some((k, f.accuracy()));
+            }
+        }
+        let mean = self.folds.iter().map(Report::accuracy).sum::<f64>() / self.folds.len() as f64;
+        out.push_str(&format!("mean fold accuracy: {:.1} %\n", mean * 100.0));
+        if let Some((k, a)) = worst {
+            out.push_str(&format!("worst fold: {} ({:.1} %)\n", k + 1, a * 100.0));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = self.held_out.to_json();
+        v["folds"] = self
+            .folds
+            .iter()
+            .map(|f| serde_json::json!({"accuracy": f.accuracy(), "total": f.total()}))
+            .collect();
+        v
+    }
 }
 
 fn judge(expect: &Expect, top: usize, answer: &Answer) -> bool {

@@ -58,12 +58,29 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
-    /// Run an evaluation set (JSON lines) and print the misses and the accuracy.
+    /// Run an evaluation set (JSON lines): misses, accuracy, tables by style and language.
     Eval {
         file: PathBuf,
         /// Exit with status 1 when the accuracy is below this share (0 to 1).
         #[arg(long)]
         min_accuracy: Option<f64>,
+        /// Answer every question with its best passages (retrieval recall at each case's
+        /// `top`, without the answer/fallback decision).
+        #[arg(long, conflicts_with_all = ["folds", "fit"])]
+        no_gate: bool,
+        /// K-fold cross-validation of the decision: fit on K-1 folds, score the held-out one.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(2..=50))]
+        folds: Option<u16>,
+        /// Fit the decision on the whole set and write it to this file (the knowledge
+        /// folder's decision.toml), then report with it.
+        #[arg(long)]
+        fit: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write every question part's signals and label (TSV) to this file.
+        #[arg(long)]
+        signals: Option<PathBuf>,
     },
     /// Review, triage and export the logged requests.
     Requests {
@@ -220,11 +237,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { file, min_accuracy } => {
+        Command::Eval {
+            file,
+            min_accuracy,
+            no_gate,
+            folds,
+            fit,
+            json,
+            signals,
+        } => {
             let knowledge = Knowledge::open(&config).context("opening the index")?;
             let cases = eval::read(&file)?;
-            let report = eval::run(&knowledge, &cases);
-            print!("{}", report.summary());
+            if let Some(out) = &signals {
+                let table = eval::signals_table(&eval::examine(&knowledge, &cases));
+                std::fs::write(out, table).with_context(|| format!("writing {}", out.display()))?;
+            }
+            let report = if let Some(k) = folds {
+                let cv = eval::cross_validate(
+                    &eval::examine(&knowledge, &cases),
+                    k.into(),
+                    knowledge.max_hits(),
+                );
+                if json {
+                    println!("{}", cv.to_json());
+                } else {
+                    print!("{}", cv.summary());
+                }
+                cv.held_out
+            } else {
+                let report = if no_gate {
+                    eval::run_ungated(&knowledge, &cases)
+                } else if let Some(out) = &fit {
+                    let examined = eval::examine(&knowledge, &cases);
+                    let decision = eval::fit(&examined, knowledge.max_hits());
+                    let header = format!(
+                        "The answer/fallback decision, fitted by `guichet eval {} --fit {}`\non {} questions. Refit after the knowledge base changes (see the README).",
+                        file.display(),
+                        out.display(),
+                        cases.len()
+                    );
+                    std::fs::write(out, decision.to_toml(&header))
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    eprintln!("wrote {}", out.display());
+                    eval::decide_with(&examined, &decision, knowledge.max_hits())
+                } else {
+                    eval::run(&knowledge, &cases)
+                };
+                if json {
+                    println!("{}", report.to_json());
+                } else {
+                    print!("{}", report.summary());
+                }
+                report
+            };
             match min_accuracy {
                 Some(min) if report.accuracy() < min => Ok(ExitCode::from(1)),
                 _ => Ok(ExitCode::SUCCESS),

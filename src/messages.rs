@@ -13,6 +13,8 @@ pub enum Msg {
     AnswerIntro,
     /// Says honestly that the knowledge base has no answer.
     Fallback,
+    /// Not sure enough to answer: introduces related pages ("did you mean").
+    NotSure,
     /// Offers to pass the question on to staff.
     OfferStaff,
     /// Labels the source link of an excerpt.
@@ -277,6 +279,12 @@ impl Msg {
             }
             (Msg::Fallback, En) => {
                 "I could not find a reliable answer to this question in the Unit's documentation."
+            }
+            (Msg::NotSure, Fr) => {
+                "Je ne suis pas certain d'avoir la réponse. Ces pages de l'Unité pourraient vous aider :"
+            }
+            (Msg::NotSure, En) => {
+                "I am not sure I have the answer. These pages of the Unit might help:"
             }
             (Msg::OfferStaff, Fr) => {
                 "Voulez-vous que je transmette votre question à l'équipe de l'Unité ? Elle pourra devenir une demande de soutien."
@@ -622,6 +630,7 @@ impl Msg {
     pub const ALL: &'static [Msg] = &[
         Msg::AnswerIntro,
         Msg::Fallback,
+        Msg::NotSure,
         Msg::OfferStaff,
         Msg::Source,
         Msg::EmptyQuestion,
@@ -789,6 +798,7 @@ mod tests {
         for msg in [
             Msg::AnswerIntro,
             Msg::Fallback,
+            Msg::NotSure,
             Msg::OfferStaff,
             Msg::EmptyQuestion,
         ] {

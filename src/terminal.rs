@@ -79,6 +79,12 @@ pub fn render(reply: &Reply, color: bool) -> String {
             out.push_str(&format!("\n   {} : {url}", Msg::Source.text(reply.lang)));
         }
     }
+    for (i, hit) in reply.suggestions.iter().enumerate() {
+        out.push_str(&format!("\n{}. {open}{}{close}", i + 1, hit.title));
+        if let Some(url) = &hit.url {
+            out.push_str(&format!(" — {url}"));
+        }
+    }
     if !reply.actions.is_empty() {
         let buttons: Vec<String> = reply
             .actions

@@ -180,6 +180,8 @@ pub struct Reply {
     pub lang: Language,
     /// Excerpts answering a question (empty otherwise).
     pub hits: Vec<Hit>,
+    /// When not sure enough to answer: related pages to offer (same shape as hits).
+    pub suggestions: Vec<Hit>,
     /// Whether a question was answered from the knowledge base (`None`: no question asked).
     pub answered: Option<bool>,
     /// The intake field being asked for.
@@ -194,18 +196,21 @@ impl Reply {
     /// The JSON both the terminal chat (`--json`) and `POST /api/chat` return:
     /// `{"text", "lang", "answered", "hits", "awaiting", "request", "actions"}`.
     pub fn to_json(&self) -> serde_json::Value {
-        let hits = Answer {
+        let mut answer = Answer {
             answered: !self.hits.is_empty(),
-            lang: self.lang,
             hits: self.hits.clone(),
+            suggestions: self.suggestions.clone(),
+            ..Answer::fallback(self.lang)
         }
-        .to_json()["hits"]
-            .take();
+        .to_json();
+        let hits = answer["hits"].take();
+        let suggestions = answer["suggestions"].take();
         json!({
             "text": self.text,
             "lang": self.lang.code(),
             "answered": self.answered,
             "hits": hits,
+            "suggestions": suggestions,
             "awaiting": self.awaiting.map(Field::as_str),
             "request": self.request.as_ref().map(|r| json!({
                 "reference": r.reference.to_string(),
@@ -367,6 +372,7 @@ impl Assistant {
                     text: Msg::InternalError.text(fallback_lang).to_string(),
                     lang: fallback_lang,
                     hits: Vec::new(),
+                    suggestions: Vec::new(),
                     answered: None,
                     awaiting: None,
                     request: None,
@@ -694,6 +700,10 @@ impl Assistant {
         if answer.answered {
             turn.say(Msg::AnswerIntro);
             turn.hits = answer.hits;
+        } else if !answer.suggestions.is_empty() {
+            turn.say(Msg::NotSure);
+            turn.suggestions = answer.suggestions;
+            turn.say(Msg::OfferStaff);
         } else {
             turn.say(Msg::Fallback);
             turn.say(Msg::OfferStaff);
@@ -1103,6 +1113,7 @@ struct Turn {
     lang: Language,
     parts: Vec<String>,
     hits: Vec<Hit>,
+    suggestions: Vec<Hit>,
     answered: Option<bool>,
     awaiting: Option<Field>,
     request: Option<LoggedRequest>,
@@ -1115,6 +1126,7 @@ impl Default for Turn {
             lang: Language::Fr,
             parts: Vec::new(),
             hits: Vec::new(),
+            suggestions: Vec::new(),
             answered: None,
             awaiting: None,
             request: None,
@@ -1137,6 +1149,7 @@ impl Turn {
             text: self.parts.join("\n"),
             lang: self.lang,
             hits: self.hits,
+            suggestions: self.suggestions,
             answered: self.answered,
             awaiting: self.awaiting,
             request: self.request,

@@ -125,7 +125,14 @@ impl ButtonId {
 pub fn render_reply(reply: &Reply) -> RenderedMessage {
     let lang = reply.lang;
     let content = trim_words(&escape_user_text(&reply.text), MAX_CONTENT);
-    let embeds = render_hits(&reply.hits, lang);
+    // Answers and "did you mean" pages are both shown as excerpts with their source.
+    let shown: Vec<Hit> = reply
+        .hits
+        .iter()
+        .chain(&reply.suggestions)
+        .cloned()
+        .collect();
+    let embeds = render_hits(&shown, lang);
     let mut buttons: Vec<RenderedButton> = reply
         .actions
         .iter()

@@ -92,6 +92,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
         url: page.canonical,
         translation: None,
         aliases: Vec::new(),
+        questions: Vec::new(),
         passages,
         path: path.to_path_buf(),
         translation_line: 0,

@@ -15,6 +15,7 @@ const KEYS: &[&str] = &[
     "url",
     "translation",
     "aliases",
+    "questions",
 ];
 
 /// Parses one Markdown file, reporting the first problem with its line.
@@ -41,10 +42,25 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
         })?;
 
     let mut fields: Vec<(&str, String, usize)> = Vec::new();
+    let mut questions: Vec<String> = Vec::new();
     for (i, line) in lines[1..close].iter().enumerate() {
         let n = i + 2;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(item) = trimmed.strip_prefix("- ") {
+            // An item of the list key above it (only `questions` takes a list).
+            if fields.last().map(|(k, v, _)| (*k, v.is_empty())) != Some(("questions", true)) {
+                return Err(err(
+                    n,
+                    "a list item `- …` must follow `questions:` (the only list key)".into(),
+                ));
+            }
+            let item = item.trim();
+            if !item.is_empty() {
+                questions.push(item.to_string());
+            }
             continue;
         }
         let Some((key, value)) = trimmed.split_once(':') else {
@@ -120,6 +136,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
         })
         .unwrap_or_default();
 
+    if let Some((_, n)) = get("questions").filter(|(v, _)| !v.is_empty()) {
+        return Err(err(
+            n,
+            "`questions:` takes a list: one `- question` line each below it".into(),
+        ));
+    }
+
     let blocks = body_blocks(&lines[close + 1..]);
     let passages = passages::build(&blocks);
     if passages.is_empty() {
@@ -136,6 +159,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
         url: Some(url.to_string()),
         translation: Some(translation.to_string()),
         aliases,
+        questions,
         passages,
         path: path.to_path_buf(),
         translation_line,
@@ -330,6 +354,23 @@ mod tests {
         );
         let head = &GOOD[..GOOD.find("# The Unit").unwrap()];
         assert!(error_of(head).reason.contains("no text"));
+    }
+
+    #[test]
+    fn reads_the_typical_questions_list() {
+        let text = GOOD.replace(
+            "aliases:",
+            "questions:\n  - Who can ask the Unit for help?\n  - Can patients ask?\naliases:",
+        );
+        let d = parse_str(&text).unwrap();
+        assert_eq!(
+            d.questions,
+            vec!["Who can ask the Unit for help?", "Can patients ask?"]
+        );
+        let e = error_of(&GOOD.replace("aliases:", "questions: Who?\naliases:"));
+        assert!(e.reason.contains("takes a list"), "{e}");
+        let e = error_of(&GOOD.replace("aliases:", "- stray\naliases:"));
+        assert!(e.reason.contains("must follow `questions:`"), "{e}");
     }
 
     #[test]

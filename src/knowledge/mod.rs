@@ -66,6 +66,9 @@ pub struct Document {
     pub translation: Option<String>,
     /// Other names (acronyms, former names) that should find this document.
     pub aliases: Vec<String>,
+    /// Typical questions the document answers, in its language (front matter
+    /// `questions:`), indexed in their own field.
+    pub questions: Vec<String>,
     pub passages: Vec<Passage>,
     /// The file it was read from, for messages.
     pub path: PathBuf,

@@ -60,6 +60,8 @@ pub enum Body<'a> {
     Answer { hits: &'a [Hit] },
     /// No answer: say so honestly and offer to log the inquiry as a request by replying.
     NoAnswer,
+    /// Not sure enough to answer: say so, list related pages, and make the same offer.
+    NotSure { suggestions: &'a [Hit] },
     /// A request was logged from the person's confirmation: the reference, what happens
     /// next, how to add details, how to ask for deletion.
     Logged {
@@ -765,7 +767,14 @@ fn reply_blocks(settings: &Settings, body: &Body<'_>, lang: Language) -> Vec<Blo
             }
             offer_blocks(&mut blocks, settings, lang, &contact);
         }
-        Body::Answer { .. } | Body::NoAnswer => {
+        Body::NotSure { suggestions } if !suggestions.is_empty() => {
+            blocks.push(text_para(Msg::NotSure.text(lang)));
+            for (i, hit) in suggestions.iter().enumerate() {
+                blocks.push(hit_block(i + 1, hit, lang));
+            }
+            offer_blocks(&mut blocks, settings, lang, &contact);
+        }
+        Body::Answer { .. } | Body::NotSure { .. } | Body::NoAnswer => {
             blocks.push(text_para(Msg::MailNoAnswer.text(lang)));
             offer_blocks(&mut blocks, settings, lang, &contact);
         }

@@ -380,6 +380,13 @@ impl Processor {
         let lang = reply.lang;
         let (body, outcome) = if reply.answered == Some(true) {
             (Body::Answer { hits: &reply.hits }, Outcome::Answered)
+        } else if !reply.suggestions.is_empty() {
+            (
+                Body::NotSure {
+                    suggestions: &reply.suggestions,
+                },
+                Outcome::NoAnswer,
+            )
         } else {
             (Body::NoAnswer, Outcome::NoAnswer)
         };

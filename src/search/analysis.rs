@@ -63,6 +63,37 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     out
 }
 
+/// Writes tokens as `term:position:from:to` separated by spaces (terms hold neither).
+pub fn encode_tokens(tokens: &[Token]) -> String {
+    let mut out = String::with_capacity(tokens.len() * 16);
+    for t in tokens {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("{}:{}:{}:{}", t.term, t.position, t.from, t.to));
+    }
+    out
+}
+
+/// Reads what [`encode_tokens`] wrote; a malformed token is skipped.
+pub fn decode_tokens(text: &str) -> Vec<Token> {
+    text.split(' ')
+        .filter_map(|t| {
+            let mut parts = t.split(':');
+            let term = parts.next()?.to_string();
+            let position = parts.next()?.parse().ok()?;
+            let from = parts.next()?.parse().ok()?;
+            let to = parts.next()?.parse().ok()?;
+            Some(Token {
+                term,
+                position,
+                from,
+                to,
+            })
+        })
+        .collect()
+}
+
 /// Analyses `text` into its terms only.
 pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     tokens(analyzer, text).into_iter().map(|t| t.term).collect()
@@ -430,6 +461,16 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_tokens_read_back_as_analysed() {
+        let text = "L'Unité de soutien a été créée en 2014, à Québec.";
+        let toks = tokens(&mut analyzer(Language::Fr), text);
+        assert!(!toks.is_empty());
+        assert_eq!(decode_tokens(&encode_tokens(&toks)), toks);
+        assert!(decode_tokens("").is_empty());
+        assert_eq!(decode_tokens("a:1:0:1 broken b:2:3:4").len(), 2);
+    }
 
     fn fr(text: &str) -> Vec<String> {
         terms(&mut analyzer(Language::Fr), text)

@@ -1,7 +1,7 @@
 //! What a search returns: an [`Answer`] with up to a few [`Hit`]s, each carrying an
 //! [`Excerpt`] whose matched words are marked so every channel can highlight them its way.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
@@ -12,6 +12,8 @@ use crate::messages::Msg;
 
 /// Excerpts longer than this are cut around the first matched word.
 const EXCERPT_CHARS: usize = 360;
+/// A best sentence shorter than this is shown with a neighbouring sentence.
+const SHORT_SENTENCE_CHARS: usize = 140;
 
 /// The result of asking the knowledge base.
 #[derive(Debug, Clone)]
@@ -22,6 +24,10 @@ pub struct Answer {
     pub lang: Language,
     /// Best first; empty when not answered.
     pub hits: Vec<Hit>,
+    /// When not answered but close: related pages to offer ("did you mean"), best first.
+    pub suggestions: Vec<Hit>,
+    /// The decision's probability that the best part is answered correctly (0 to 1).
+    pub confidence: f32,
 }
 
 /// One matching passage.
@@ -58,16 +64,19 @@ impl Answer {
             answered: false,
             lang,
             hits: Vec::new(),
+            suggestions: Vec::new(),
+            confidence: 0.0,
         }
     }
 
-    /// The stable JSON shape other scripts depend on:
-    /// `{"answered", "lang", "hits": [{"title", "url", "excerpt", "lang", "kind", "score"}]}`.
+    /// The stable JSON shape other scripts depend on: `{"answered", "lang", "hits":
+    /// [{"title", "url", "excerpt", "lang", "kind", "score"}], "suggestions": [same shape]}`.
     pub fn to_json(&self) -> serde_json::Value {
         json!({
             "answered": self.answered,
             "lang": self.lang.code(),
             "hits": self.hits.iter().map(Hit::to_json).collect::<Vec<_>>(),
+            "suggestions": self.suggestions.iter().map(Hit::to_json).collect::<Vec<_>>(),
         })
     }
 
@@ -76,11 +85,17 @@ impl Answer {
     pub fn render_text(&self, open: &str, close: &str) -> String {
         let lang = self.lang;
         if !self.answered {
-            return format!(
-                "{}\n{}",
-                Msg::Fallback.text(lang),
-                Msg::OfferStaff.text(lang)
-            );
+            let mut out = Msg::Fallback.text(lang).to_string();
+            if !self.suggestions.is_empty() {
+                out = Msg::NotSure.text(lang).to_string();
+                for (i, hit) in self.suggestions.iter().enumerate() {
+                    out.push_str(&format!("\n{}. {}", i + 1, hit.title));
+                    if let Some(url) = &hit.url {
+                        out.push_str(&format!(" — {url}"));
+                    }
+                }
+            }
+            return format!("{out}\n{}", Msg::OfferStaff.text(lang));
         }
         let mut out = String::from(Msg::AnswerIntro.text(lang));
         for (i, hit) in self.hits.iter().enumerate() {
@@ -117,6 +132,105 @@ impl Hit {
 }
 
 impl Excerpt {
+    /// The sentence (or two) of `text` that best answers: the one whose matched words weigh
+    /// most (`highlight` maps a term to its concept and the concept's weight; a concept
+    /// counts once however many of its synonyms a sentence holds), with a figure when
+    /// `wants_number`; a short best sentence is joined by its best neighbour. Falls back to
+    /// [`Excerpt::around`] when the text has a single sentence. Returns the excerpt and
+    /// the score of its best sentence, so the best passage of a document can be chosen.
+    pub fn best(
+        text: &str,
+        tokens: &[Token],
+        highlight: &HashMap<String, Vec<(usize, f32)>>,
+        wants_number: bool,
+    ) -> (Excerpt, f32) {
+        let marked: HashSet<String> = highlight.keys().cloned().collect();
+        let mut spans = sentence_spans(text);
+        if spans.is_empty() {
+            spans.push((0, text.len()));
+        }
+        let score = |&(from, to): &(usize, usize)| -> f32 {
+            let mut seen: HashSet<usize> = HashSet::new();
+            tokens
+                .iter()
+                .filter(|t| t.from >= from && t.to <= to)
+                .filter_map(|t| highlight.get(&t.term))
+                .flatten()
+                .filter(|(concept, _)| seen.insert(*concept))
+                .map(|(_, weight)| weight)
+                .sum()
+        };
+        let mut scores: Vec<f32> = spans.iter().map(score).collect();
+        if wants_number {
+            // A figure is asked: a sentence holding one wins over a better-matching one
+            // without, unless it matches less than half as well.
+            let top = scores.iter().copied().fold(0.0, f32::max);
+            for (score, &(from, to)) in scores.iter_mut().zip(&spans) {
+                if *score > 0.0 && text[from..to].chars().any(|c| c.is_ascii_digit()) {
+                    *score += 0.5 * top;
+                }
+            }
+        }
+        let best = (0..spans.len())
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .unwrap_or(0);
+        if spans.len() == 1 {
+            return (Excerpt::around(text, tokens, &marked), scores[0]);
+        }
+        let (mut from, mut to) = spans[best];
+        let len = |f: usize, t: usize| text[f..t].chars().count();
+        if text[from..to].ends_with(':') {
+            // A lead-in ("The six criteria are:"): the answer is the list that follows.
+            for &(_, t) in &spans[best + 1..] {
+                if len(from, t) > EXCERPT_CHARS {
+                    break;
+                }
+                to = t;
+            }
+        } else if len(from, to) < SHORT_SENTENCE_CHARS {
+            // Add the better neighbour (the lead-in or the follow-up) when it fits.
+            let before = best.checked_sub(1).map(|i| (i, scores[i]));
+            let after = spans.get(best + 1).map(|_| (best + 1, scores[best + 1]));
+            let pick = match (before, after) {
+                (Some(b), Some(a)) => Some(if b.1 > a.1 { b } else { a }),
+                (b, a) => b.or(a),
+            };
+            if let Some((i, _)) = pick {
+                let (f, t) = (from.min(spans[i].0), to.max(spans[i].1));
+                if len(f, t) <= EXCERPT_CHARS {
+                    (from, to) = (f, t);
+                }
+            }
+        }
+        let piece = &text[from..to];
+        let shifted: Vec<Token> = tokens
+            .iter()
+            .filter(|t| t.from >= from && t.to <= to)
+            .map(|t| Token {
+                from: t.from - from,
+                to: t.to - from,
+                ..t.clone()
+            })
+            .collect();
+        let mut excerpt = Excerpt::around(piece, &shifted, &marked).0;
+        if from > 0 && excerpt.first().is_none_or(|s| !s.text.starts_with('…')) {
+            excerpt.insert(
+                0,
+                Segment {
+                    text: "…".into(),
+                    highlighted: false,
+                },
+            );
+        }
+        if to < text.trim_end().len() && excerpt.last().is_none_or(|s| !s.text.ends_with('…')) {
+            excerpt.push(Segment {
+                text: " …".into(),
+                highlighted: false,
+            });
+        }
+        (Excerpt(excerpt).merged(), scores[best])
+    }
+
     /// Cuts `text` to at most about [`EXCERPT_CHARS`] characters around the first
     /// highlighted token, at word boundaries, marking tokens whose term is in `highlight`.
     pub fn around(text: &str, tokens: &[Token], highlight: &HashSet<String>) -> Excerpt {
@@ -241,6 +355,44 @@ impl Excerpt {
             .filter(|s| s.highlighted)
             .map(|s| s.text.as_str())
             .collect()
+    }
+}
+
+/// Byte spans of the sentences and list items of `text` (cut after `.`, `?`, `!` followed
+/// by a space, and at line ends), trimmed.
+fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        let end = i + c.len_utf8();
+        let cut = match c {
+            '\n' => true,
+            '.' | '?' | '!' => {
+                bytes.get(end).is_none_or(|b| *b == b' ')
+                    && !text[start..i].rsplit(' ').next().is_some_and(|w| {
+                        w.chars().count() <= 2
+                            && w.chars().all(char::is_alphabetic)
+                            && w.chars().next().is_some_and(char::is_uppercase)
+                    })
+            }
+            _ => false,
+        };
+        if cut {
+            push_span(text, &mut spans, start, end);
+            start = end;
+        }
+    }
+    push_span(text, &mut spans, start, text.len());
+    spans
+}
+
+fn push_span(text: &str, spans: &mut Vec<(usize, usize)>, from: usize, to: usize) {
+    let piece = &text[from..to];
+    let lead = piece.len() - piece.trim_start().len();
+    let trimmed = piece.trim();
+    if trimmed.chars().any(char::is_alphanumeric) {
+        spans.push((from + lead, from + lead + trimmed.len()));
     }
 }
 

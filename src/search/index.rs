@@ -15,7 +15,7 @@ use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::language::Language;
 
 /// Bumped whenever the schema or the analysis changes, so old indexes are rebuilt.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 const MANIFEST: &str = "manifest.json";
 const VOCABULARY: &str = "vocabulary.tsv";
 
@@ -35,6 +35,15 @@ pub struct Fields {
     pub body: [Field; 2],
     /// Title, aliases and section heading, indexed per language.
     pub names: [Field; 2],
+    /// The document's typical questions (front matter `questions:`), indexed per language.
+    pub questions: [Field; 2],
+    /// The passage text already analysed, stored as `term:position:from:to` tokens, so a
+    /// search never re-analyses its candidates.
+    pub body_terms: Field,
+    /// The analysed terms of the title, aliases and section, space-separated.
+    pub names_terms: Field,
+    /// The analysed terms of each typical question, one question per line.
+    pub question_terms: Field,
 }
 
 impl Fields {
@@ -65,6 +74,13 @@ impl Fields {
                 b.add_text_field("names_fr", indexed(Language::Fr)),
                 b.add_text_field("names_en", indexed(Language::En)),
             ],
+            questions: [
+                b.add_text_field("questions_fr", indexed(Language::Fr)),
+                b.add_text_field("questions_en", indexed(Language::En)),
+            ],
+            body_terms: b.add_text_field("body_terms", STORED),
+            names_terms: b.add_text_field("names_terms", STORED),
+            question_terms: b.add_text_field("question_terms", STORED),
         };
         (b.build(), fields)
     }
@@ -83,6 +99,10 @@ impl Fields {
             translation: f("translation")?,
             body: [f("body_fr")?, f("body_en")?],
             names: [f("names_fr")?, f("names_en")?],
+            questions: [f("questions_fr")?, f("questions_en")?],
+            body_terms: f("body_terms")?,
+            names_terms: f("names_terms")?,
+            question_terms: f("question_terms")?,
         })
     }
 }
@@ -213,16 +233,31 @@ pub fn build(dir: &Path, kb: &KnowledgeBase, hash: String) -> Result<Opened, Ind
             *vocabulary.entry(w).or_default() += 1;
         }
     };
+    let mut analyzers = [
+        analysis::analyzer(Language::Fr),
+        analysis::analyzer(Language::En),
+    ];
     for d in &kb.documents {
         let slot = super::query::lang_slot(d.lang);
+        let analyzer = &mut analyzers[slot];
         count(&d.title);
         let aliases = d.aliases.join(" ; ");
         count(&aliases);
+        let questions = d.questions.join("\n");
+        count(&questions);
+        let question_terms = d
+            .questions
+            .iter()
+            .map(|q| analysis::terms(analyzer, q).join(" "))
+            .collect::<Vec<_>>()
+            .join("\n");
         for p in &d.passages {
             count(&p.text);
             let section = p.section.clone().unwrap_or_default();
             count(&section);
             let names = format!("{} ; {} ; {}", d.title, aliases, section);
+            let body_terms = analysis::encode_tokens(&analysis::tokens(analyzer, &p.text));
+            let names_terms = analysis::terms(analyzer, &names).join(" ");
             let mut document = doc!(
                 fields.doc_id => d.id.clone(),
                 fields.lang => d.lang.code(),
@@ -233,6 +268,10 @@ pub fn build(dir: &Path, kb: &KnowledgeBase, hash: String) -> Result<Opened, Ind
                 fields.ordinal => p.ordinal as u64,
                 fields.body[slot] => p.text.clone(),
                 fields.names[slot] => names,
+                fields.questions[slot] => questions.clone(),
+                fields.body_terms => body_terms,
+                fields.names_terms => names_terms,
+                fields.question_terms => question_terms.clone(),
             );
             if let Some(url) = &d.url {
                 document.add_text(fields.url, url);

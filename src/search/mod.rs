@@ -1,14 +1,19 @@
 //! The search core: [`Knowledge`] answers a question with the best matching excerpts of
 //! the knowledge base, or says honestly that it has no answer.
 //!
-//! A question becomes concepts ([`query`]), searched in the French and English fields of
-//! the index ([`index`]) with BM25; the best passages are then re-ranked by how much of
-//! the question they cover (words weighted by rarity), by the asker's language and by
-//! position. The confidence rule: answer only when the best passage covers at least
-//! `search.min_confidence` of the question.
+//! A message is first reduced to what it asks ([`focus`]: the question sentences of an
+//! email, without greeting, introduction or signature). Each question becomes concepts
+//! ([`query`]), searched in the French and English fields of the index ([`index`]: text,
+//! names, typical questions) with BM25; the best passages are re-ranked by how much of the
+//! question they cover (words weighted by rarity), by the asker's language and by position.
+//! Measured [`Signals`] of the best passage go to a fitted [`Decision`] that answers, offers
+//! related pages, or says honestly that it does not know. Excerpts are the sentences of a
+//! passage that best match the question ([`answer`]).
 
 pub mod analysis;
 pub mod answer;
+pub mod decision;
+pub mod focus;
 pub mod index;
 pub mod query;
 pub mod spelling;
@@ -23,6 +28,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use answer::{Answer, Excerpt, Hit, Segment};
+pub use decision::{Decision, Signals, Verdict};
 pub use index::{IndexError, Manifest};
 
 use crate::config::{Config, SearchConfig};
@@ -36,6 +42,18 @@ use spelling::Speller;
 const CANDIDATES: usize = 20;
 /// Weight of the title/aliases/section field against the body.
 const NAMES_BOOST: f32 = 2.0;
+/// Weight of the typical-questions field against the body.
+const QUESTIONS_BOOST: f32 = 1.0;
+/// Weight of a word of the context (self-introduction, background) against the question's.
+const CONTEXT_BOOST: f32 = 0.25;
+/// The most context words added to a query.
+const CONTEXT_CONCEPTS: usize = 12;
+/// Score factor for the opening passage of a document, which usually defines its subject.
+const FIRST_PASSAGE_FACTOR: f32 = 1.1;
+/// The most passages of one document read to choose the first hit's excerpt.
+const MAX_PASSAGES_READ: usize = 40;
+/// Related pages offered when guichet is not sure enough to answer.
+const MAX_SUGGESTIONS: usize = 2;
 /// Weight of a synonym or a correction against the words typed.
 const ALTERNATIVE_BOOST: f32 = 0.8;
 /// Score factor for a passage in the other language than the asker's.
@@ -44,6 +62,9 @@ const OTHER_LANGUAGE_FACTOR: f32 = 0.6;
 const RELATIVE_CUTOFF: f32 = 0.3;
 /// Weight of a word absent from the base, as a share of the weight of the rarest word.
 const UNKNOWN_WORD_WEIGHT: f32 = 0.5;
+/// Weight of a word that only shapes the question ("tell", "nombre"), as a share of its
+/// rarity weight.
+const ASKING_WORD_WEIGHT: f32 = 0.3;
 /// Recent answers kept in memory: people ask the same few questions again and again.
 const CACHED_ANSWERS: usize = 4_096;
 
@@ -60,6 +81,7 @@ struct Inner {
     speller: Speller,
     analyzers: [TextAnalyzer; 2],
     config: SearchConfig,
+    decision: Decision,
     manifest: Manifest,
     rebuilt: bool,
     /// Answers by (question, reply language). The index never changes under a `Knowledge`
@@ -92,7 +114,9 @@ impl Knowledge {
                 .map_err(|e| crate::knowledge::LoadError::Invalid(vec![e]))?,
             Err(_) => Synonyms::default(),
         };
-        Knowledge::from_opened(opened, synonyms, config.search.clone())
+        let decision =
+            Decision::load(dir).map_err(|e| crate::knowledge::LoadError::Invalid(vec![e]))?;
+        Knowledge::from_opened(opened, synonyms, decision, config.search.clone())
     }
 
     /// Builds an index of `kb` in `dir` (used by benchmarks and tests on generated bases).
@@ -102,12 +126,13 @@ impl Knowledge {
         config: SearchConfig,
     ) -> Result<Knowledge, IndexError> {
         let opened = index::build(dir, kb, "generated".into())?;
-        Knowledge::from_opened(opened, kb.synonyms.clone(), config)
+        Knowledge::from_opened(opened, kb.synonyms.clone(), Decision::bundled(), config)
     }
 
     fn from_opened(
         opened: index::Opened,
         synonyms: Synonyms,
+        decision: Decision,
         config: SearchConfig,
     ) -> Result<Knowledge, IndexError> {
         let reader = opened
@@ -126,6 +151,7 @@ impl Knowledge {
                     analysis::analyzer(Language::En),
                 ],
                 config,
+                decision,
                 manifest: opened.manifest,
                 rebuilt: opened.rebuilt,
                 cache: Mutex::new(HashMap::new()),
@@ -199,96 +225,216 @@ impl Knowledge {
     }
 
     fn search(&self, question: &Question, lang: Language) -> tantivy::Result<Answer> {
+        let parts = self.examine(question, lang)?;
+        Ok(compose(
+            parts,
+            &self.inner.decision,
+            lang,
+            self.inner.config.max_hits,
+        ))
+    }
+
+    /// The decision this knowledge base answers with.
+    pub fn decision(&self) -> &Decision {
+        &self.inner.decision
+    }
+
+    /// The most hits an answer shows (`search.max_hits`).
+    pub fn max_hits(&self) -> usize {
+        self.inner.config.max_hits
+    }
+
+    /// Finds what `question` asks ([`focus`]) and, for each part, its best passages and
+    /// the signals the decision weighs, without deciding. `guichet eval` fits and
+    /// cross-validates the decision on these; [`compose`] turns them into an [`Answer`].
+    pub fn examine(&self, question: &Question, lang: Language) -> tantivy::Result<Vec<Part>> {
+        let focus = focus::extract(question.as_str());
+        let mut parts = Vec::with_capacity(focus.questions.len() + 1);
+        for text in &focus.questions {
+            parts.push(self.retrieve(text, &focus.context, lang)?);
+        }
+        if focus.questions.len() > 1 {
+            // Several sentences may ask one thing together.
+            parts.push(self.retrieve(&focus.joined(), &focus.context, lang)?);
+        }
+        Ok(parts)
+    }
+
+    /// Searches one question (with its context as a weak hint), ranks the passages and
+    /// measures the signals of the best one.
+    fn retrieve(&self, text: &str, context: &str, lang: Language) -> tantivy::Result<Part> {
         let inner = &*self.inner;
         let mut analyzers = inner.analyzers.clone();
-        let concepts = query::concepts(
-            question.as_str(),
-            &inner.synonyms,
-            &inner.speller,
-            &mut analyzers,
-        );
+        let concepts = query::concepts(text, &inner.synonyms, &inner.speller, &mut analyzers);
+        let empty = Part {
+            text: text.to_string(),
+            signals: Signals::default(),
+            hits: Vec::new(),
+        };
         if concepts.is_empty() {
-            return Ok(Answer::fallback(lang));
+            return Ok(empty);
         }
+        let mut hints = query::concepts(context, &inner.synonyms, &inner.speller, &mut analyzers);
+        hints.retain(|h| concepts.iter().all(|c| c.surface != h.surface));
+        hints.truncate(CONTEXT_CONCEPTS);
         let searcher = inner.reader.searcher();
         let weights = self.concept_weights(&searcher, &concepts)?;
-        let query = self.build_query(&concepts);
+        let query = self.build_query(&concepts, &hints);
         let top = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
-
-        let total_weight: f32 = weights.iter().sum();
+        if top.is_empty() {
+            return Ok(Part {
+                signals: Signals {
+                    unknown: unknown_share(&weights),
+                    concepts: (1.0 + concepts.len() as f32).ln(),
+                    ..Signals::default()
+                },
+                ..empty
+            });
+        }
+        let total_weight: f32 = weights.iter().map(|w| w.weight).sum();
+        let heaviest = weights.iter().map(|w| w.weight).fold(0.0, f32::max);
         let mut ranked = Vec::with_capacity(top.len());
         for (bm25, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             let candidate = Candidate::read(&doc, &inner.fields);
             let slot = lang_slot(candidate.lang);
-            let mut analyzer = analyzers[slot].clone();
-            let body = analysis::tokens(&mut analyzer, &candidate.text);
-            let names = analysis::terms(
-                &mut analyzer,
-                &format!("{} {}", candidate.title, candidate.section),
-            );
-            let names: HashSet<&str> = names.iter().map(String::as_str).collect();
+            let body = &candidate.body;
+            let names: HashSet<&str> = candidate.names.split(' ').collect();
+            let questions: Vec<HashSet<&str>> = candidate
+                .questions
+                .lines()
+                .map(|l| l.split(' ').collect())
+                .collect();
             let mut covered = 0.0;
-            let mut highlight: HashSet<String> = HashSet::new();
-            for (concept, weight) in concepts.iter().zip(&weights) {
-                let mut matched = false;
+            let mut in_names = 0.0;
+            let mut by_question = vec![0.0f32; questions.len()];
+            let mut uncovered: f32 = 0.0;
+            let highlight = highlight_of(&concepts, &weights, body, slot);
+            let in_body: HashSet<usize> = highlight.values().flatten().map(|(i, _)| *i).collect();
+            for (index, (concept, w)) in concepts.iter().zip(&weights).enumerate() {
+                let matched = in_body.contains(&index);
+                let mut named = false;
+                let mut asked = vec![false; questions.len()];
                 for alt in &concept.alternatives {
                     let terms = &alt.terms[slot];
                     if terms.is_empty() {
                         continue;
                     }
-                    let in_body = contains_phrase(&body, terms);
-                    let in_names = terms.iter().all(|(_, t)| names.contains(t.as_str()));
-                    if in_body || in_names {
-                        matched = true;
-                        if in_body {
-                            highlight.extend(terms.iter().map(|(_, t)| t.clone()));
-                        }
+                    let all_in =
+                        |set: &HashSet<&str>| terms.iter().all(|(_, t)| set.contains(t.as_str()));
+                    if all_in(&names) {
+                        named = true;
+                    }
+                    for (q, a) in questions.iter().zip(asked.iter_mut()) {
+                        *a |= all_in(q);
                     }
                 }
-                if matched {
-                    covered += weight;
+                let asked_any = asked.iter().any(|a| *a);
+                if matched || named || asked_any {
+                    covered += w.weight;
+                } else {
+                    uncovered = uncovered.max(w.weight);
+                }
+                if named {
+                    in_names += w.weight;
+                }
+                for (b, a) in by_question.iter_mut().zip(&asked) {
+                    if *a {
+                        *b += w.weight;
+                    }
                 }
             }
-            let coverage = if total_weight > 0.0 {
-                covered / total_weight
-            } else {
-                0.0
+            let share = |x: f32| {
+                if total_weight > 0.0 {
+                    x / total_weight
+                } else {
+                    0.0
+                }
             };
+            let coverage = share(covered);
             let mut score = bm25 * (0.2 + coverage);
             if candidate.lang != lang {
                 score *= OTHER_LANGUAGE_FACTOR;
             }
             if candidate.ordinal == 0 {
-                score *= 1.1;
+                score *= FIRST_PASSAGE_FACTOR;
             }
             ranked.push(Ranked {
+                signals: Signals {
+                    coverage,
+                    uncovered: if heaviest > 0.0 {
+                        uncovered / heaviest
+                    } else {
+                        0.0
+                    },
+                    strength: bm25 / (1.0 + total_weight),
+                    names: share(in_names),
+                    questions: share(by_question.iter().copied().fold(0.0, f32::max)),
+                    ..Signals::default()
+                },
                 candidate,
-                body,
                 highlight,
-                coverage,
                 score,
             });
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-
-        let min = inner.config.min_confidence;
-        let best_score = ranked
+        let best = &ranked[0];
+        let runner_up = ranked
             .iter()
-            .find(|r| r.coverage >= min)
+            .find(|r| {
+                r.candidate.doc_id != best.candidate.doc_id
+                    && r.candidate.translation.as_deref() != Some(best.candidate.doc_id.as_str())
+            })
             .map(|r| r.score)
             .unwrap_or(0.0);
-        // A passage in the other language gives way to the best passage of its
-        // translation, when that one also answers.
+        let signals = Signals {
+            unknown: unknown_share(&weights),
+            margin: if best.score > 0.0 {
+                (best.score - runner_up) / best.score
+            } else {
+                0.0
+            },
+            concepts: (1.0 + concepts.len() as f32).ln(),
+            domain: weights.iter().filter(|w| w.domain).count() as f32 / weights.len() as f32,
+            ..best.signals
+        };
+        let wants_number = focus::asks_for_a_number(text);
+        let hits = self.select(
+            ranked,
+            lang,
+            &Matcher {
+                searcher: &searcher,
+                concepts: &concepts,
+                weights: &weights,
+                wants_number,
+            },
+        )?;
+        Ok(Part {
+            text: text.to_string(),
+            signals,
+            hits,
+        })
+    }
+
+    /// Picks the hits to show from ranked passages: one per document (a passage in the
+    /// other language gives way to its translation's best passage when that one also
+    /// matches), each at least [`RELATIVE_CUTOFF`] of the best score.
+    fn select(
+        &self,
+        ranked: Vec<Ranked>,
+        lang: Language,
+        m: &Matcher<'_>,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let best_score = ranked.first().map(|r| r.score).unwrap_or(0.0);
         let mut best_of_doc: HashMap<&str, usize> = HashMap::new();
         for (i, r) in ranked.iter().enumerate() {
-            if r.coverage >= min {
+            if r.signals.coverage > 0.0 {
                 best_of_doc.entry(r.candidate.doc_id.as_str()).or_insert(i);
             }
         }
         let mut order: Vec<usize> = Vec::with_capacity(ranked.len());
         for (i, r) in ranked.iter().enumerate() {
-            if r.coverage < min || r.score < RELATIVE_CUTOFF * best_score {
+            if r.score < RELATIVE_CUTOFF * best_score {
                 continue;
             }
             let twin = r
@@ -299,45 +445,82 @@ impl Knowledge {
                 .and_then(|t| best_of_doc.get(t).copied());
             order.push(twin.unwrap_or(i));
         }
-        let mut used: HashSet<String> = HashSet::new();
+        let mut used: HashSet<&str> = HashSet::new();
         let mut hits = Vec::new();
-        let mut ranked: Vec<Option<Ranked>> = ranked.into_iter().map(Some).collect();
         for i in order {
-            if hits.len() == inner.config.max_hits {
+            if hits.len() == self.inner.config.max_hits {
                 break;
             }
-            let Some(r) = ranked[i].take() else { continue };
-            let c = r.candidate;
-            if used.contains(&c.doc_id) {
+            let c = &ranked[i].candidate;
+            if !used.insert(c.doc_id.as_str()) {
                 continue;
             }
-            used.insert(c.doc_id.clone());
             if let Some(t) = &c.translation {
-                used.insert(t.clone());
+                used.insert(t.as_str());
             }
-            let excerpt = Excerpt::around(&c.text, &r.body, &r.highlight);
+            // The excerpt comes from the passage of this document whose best sentence
+            // answers best (the fact asked may sit in another section than the one that
+            // matched the most words); the best-ranked passage wins ties. For the first
+            // hit every passage of the document is read, not only the candidates.
+            let mut passages: Vec<(Excerpt, f32, String)> = ranked
+                .iter()
+                .filter(|r| r.candidate.doc_id == c.doc_id)
+                .map(|r| {
+                    let (e, s) = Excerpt::best(
+                        &r.candidate.text,
+                        &r.candidate.body,
+                        &r.highlight,
+                        m.wants_number,
+                    );
+                    (e, s, r.candidate.section.clone())
+                })
+                .collect();
+            if hits.is_empty() {
+                for p in self.passages_of(m.searcher, &c.doc_id)? {
+                    let highlight = highlight_of(m.concepts, m.weights, &p.body, lang_slot(p.lang));
+                    let (e, s) = Excerpt::best(&p.text, &p.body, &highlight, m.wants_number);
+                    passages.push((e, s, p.section));
+                }
+            }
+            let (excerpt, _, section) = passages
+                .into_iter()
+                .fold(None, |best: Option<(Excerpt, f32, String)>, x| match best {
+                    Some(b) if b.1 >= x.1 => Some(b),
+                    _ => Some(x),
+                })
+                .expect("the passage itself is among its document's passages");
+            let r = &ranked[i];
             hits.push(Hit {
-                doc_id: c.doc_id,
-                title: c.title,
-                section: (!c.section.is_empty()).then_some(c.section),
-                url: c.url,
+                doc_id: c.doc_id.clone(),
+                title: c.title.clone(),
+                section: (!section.is_empty()).then_some(section),
+                url: c.url.clone(),
                 excerpt,
                 lang: c.lang,
                 kind: c.kind,
                 score: r.score,
-                coverage: r.coverage,
+                coverage: r.signals.coverage,
             });
         }
-        tracing::debug!(
-            concepts = ?concepts.iter().map(|c| c.surface.as_str()).collect::<Vec<_>>(),
-            hits = hits.len(),
-            "searched"
+        Ok(hits)
+    }
+
+    /// Every passage of document `doc_id`, in order.
+    fn passages_of(&self, searcher: &Searcher, doc_id: &str) -> tantivy::Result<Vec<Candidate>> {
+        let f = &self.inner.fields;
+        let query = TermQuery::new(
+            Term::from_field_text(f.doc_id, doc_id),
+            IndexRecordOption::Basic,
         );
-        Ok(Answer {
-            answered: !hits.is_empty(),
-            lang,
-            hits,
-        })
+        let found = searcher.search(
+            &query,
+            &TopDocs::with_limit(MAX_PASSAGES_READ).order_by_score(),
+        )?;
+        let mut out = Vec::with_capacity(found.len());
+        for (_, address) in found {
+            out.push(Candidate::read(&searcher.doc(address)?, f));
+        }
+        Ok(out)
     }
 
     /// A concept's weight is its rarity: ln(1 + N / (1 + df)), where df counts the passages
@@ -347,7 +530,7 @@ impl Knowledge {
         &self,
         searcher: &Searcher,
         concepts: &[Concept],
-    ) -> tantivy::Result<Vec<f32>> {
+    ) -> tantivy::Result<Vec<Weight>> {
         let f = &self.inner.fields;
         let n = searcher.num_docs().max(1) as f32;
         let mut cache: HashMap<(usize, String), u64> = HashMap::new();
@@ -367,7 +550,9 @@ impl Knowledge {
                                     .doc_freq(&Term::from_field_text(f.body[slot], term))?;
                                 let names = searcher
                                     .doc_freq(&Term::from_field_text(f.names[slot], term))?;
-                                let c = body.max(names);
+                                let asked = searcher
+                                    .doc_freq(&Term::from_field_text(f.questions[slot], term))?;
+                                let c = body.max(names).max(asked);
                                 cache.insert(key, c);
                                 c
                             }
@@ -381,32 +566,54 @@ impl Knowledge {
             // A word the base never uses still counts against confidence, but less than
             // the rarest word it does use: everyday words ("rôle", "keep") absent from the
             // Unit's pages should not sink an otherwise well-covered question.
-            out.push(if df == 0 {
-                UNKNOWN_WORD_WEIGHT * weight
-            } else {
-                weight
+            let asking = concept.alternatives[0].words.len() == 1
+                && focus::is_asking_word(&concept.alternatives[0].words[0]);
+            out.push(Weight {
+                weight: if asking {
+                    ASKING_WORD_WEIGHT * weight
+                } else if df == 0 {
+                    UNKNOWN_WORD_WEIGHT * weight
+                } else {
+                    weight
+                },
+                unknown: df == 0 && !asking,
+                domain: df > 0
+                    && concept
+                        .alternatives
+                        .iter()
+                        .any(|a| a.origin == query::Origin::Synonym),
             });
         }
         Ok(out)
     }
 
-    fn build_query(&self, concepts: &[Concept]) -> BooleanQuery {
+    /// One SHOULD clause per concept alternative, language and field; context hints weigh
+    /// [`CONTEXT_BOOST`] of a concept of the question itself.
+    fn build_query(&self, concepts: &[Concept], hints: &[Concept]) -> BooleanQuery {
         let f = &self.inner.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for concept in concepts {
+        let weighted = concepts
+            .iter()
+            .map(|c| (c, 1.0))
+            .chain(hints.iter().map(|c| (c, CONTEXT_BOOST)));
+        for (concept, concept_boost) in weighted {
             for alt in &concept.alternatives {
-                let boost = if alt.origin == Origin::Typed {
-                    1.0
-                } else {
-                    ALTERNATIVE_BOOST
-                };
+                let boost = concept_boost
+                    * if alt.origin == Origin::Typed {
+                        1.0
+                    } else {
+                        ALTERNATIVE_BOOST
+                    };
                 for slot in 0..2 {
                     let terms = &alt.terms[slot];
                     if terms.is_empty() {
                         continue;
                     }
-                    for (field, field_boost) in [(f.body[slot], 1.0), (f.names[slot], NAMES_BOOST)]
-                    {
+                    for (field, field_boost) in [
+                        (f.body[slot], 1.0),
+                        (f.names[slot], NAMES_BOOST),
+                        (f.questions[slot], QUESTIONS_BOOST),
+                    ] {
                         let q: Box<dyn Query> = if terms.len() == 1 {
                             Box::new(TermQuery::new(
                                 Term::from_field_text(field, &terms[0].1),
@@ -442,6 +649,12 @@ struct Candidate {
     text: String,
     ordinal: u64,
     translation: Option<String>,
+    /// The analysed passage text, read from the index.
+    body: Vec<analysis::Token>,
+    /// Analysed terms of the title, aliases and section, space-separated.
+    names: String,
+    /// Analysed terms of the document's typical questions, one per line.
+    questions: String,
 }
 
 impl Candidate {
@@ -466,16 +679,136 @@ impl Candidate {
                 .and_then(|v| v.as_u64())
                 .unwrap_or(0),
             translation: optional(f.translation),
+            body: analysis::decode_tokens(&text(f.body_terms)),
+            names: text(f.names_terms),
+            questions: text(f.question_terms),
         }
     }
 }
 
+/// What the hit selection needs of the question to weigh a passage's sentences.
+struct Matcher<'a> {
+    searcher: &'a Searcher,
+    concepts: &'a [Concept],
+    weights: &'a [Weight],
+    wants_number: bool,
+}
+
 struct Ranked {
     candidate: Candidate,
-    body: Vec<analysis::Token>,
-    highlight: HashSet<String>,
-    coverage: f32,
+    /// The matched terms with the concepts (index, weight) they stand for, for the excerpt.
+    highlight: HashMap<String, Vec<(usize, f32)>>,
+    /// The passage's own signals (coverage, names, questions, strength, uncovered).
+    signals: Signals,
     score: f32,
+}
+
+/// A concept's weight in the confidence, and what is known of it.
+struct Weight {
+    weight: f32,
+    /// The knowledge base never uses it.
+    unknown: bool,
+    /// It belongs to the Unit's vocabulary (a synonyms group).
+    domain: bool,
+}
+
+/// The terms of `body` that match a concept (an alternative found as a phrase), each with
+/// the concepts (index, weight) it stands for: what an excerpt marks and weighs.
+fn highlight_of(
+    concepts: &[Concept],
+    weights: &[Weight],
+    body: &[analysis::Token],
+    slot: usize,
+) -> HashMap<String, Vec<(usize, f32)>> {
+    let mut highlight: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+    for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
+        for alt in &concept.alternatives {
+            let terms = &alt.terms[slot];
+            if !terms.is_empty() && contains_phrase(body, terms) {
+                for (_, t) in terms {
+                    highlight
+                        .entry(t.clone())
+                        .or_default()
+                        .push((index, w.weight));
+                }
+            }
+        }
+    }
+    highlight
+}
+
+fn unknown_share(weights: &[Weight]) -> f32 {
+    let total: f32 = weights.iter().map(|w| w.weight).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    weights
+        .iter()
+        .filter(|w| w.unknown)
+        .map(|w| w.weight)
+        .sum::<f32>()
+        / total
+}
+
+/// One part of a question (a sentence that asks, or the sentences together), with its
+/// best passages (not yet decided on) and the signals the decision weighs.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub text: String,
+    pub signals: Signals,
+    /// Best first, at most `search.max_hits`.
+    pub hits: Vec<Hit>,
+}
+
+/// Turns examined parts into an answer: the parts the decision answers give their hits
+/// (most confident part first, one document once); with none, the most probable part's
+/// first pages become suggestions when it reaches the suggestion point.
+pub fn compose(parts: Vec<Part>, decision: &Decision, lang: Language, max_hits: usize) -> Answer {
+    let mut scored: Vec<(f64, Part)> = parts
+        .into_iter()
+        .filter(|p| !p.hits.is_empty())
+        .map(|p| (decision.probability(&p.signals), p))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let confidence = scored.first().map(|(p, _)| *p).unwrap_or(0.0);
+    let answered: Vec<&Part> = scored
+        .iter()
+        .filter(|(p, _)| decision.verdict(*p) == Verdict::Answer)
+        .map(|(_, part)| part)
+        .collect();
+    if answered.is_empty() {
+        let suggestions = match scored.first() {
+            Some((p, part)) if decision.verdict(*p) == Verdict::Suggest => {
+                part.hits.iter().take(MAX_SUGGESTIONS).cloned().collect()
+            }
+            _ => Vec::new(),
+        };
+        return Answer {
+            suggestions,
+            confidence: confidence as f32,
+            ..Answer::fallback(lang)
+        };
+    }
+    // Interleave: each answered part's first hit, then their second hits, and so on.
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut used: HashSet<&str> = HashSet::new();
+    let depth = answered.iter().map(|p| p.hits.len()).max().unwrap_or(0);
+    for rank in 0..depth {
+        for part in &answered {
+            if let Some(hit) = part.hits.get(rank) {
+                if hits.len() < max_hits && used.insert(hit.doc_id.as_str()) {
+                    hits.push(hit.clone());
+                }
+            }
+        }
+    }
+    Answer {
+        answered: true,
+        lang,
+        hits,
+        suggestions: Vec::new(),
+        confidence: confidence as f32,
+    }
 }
 
 /// Whether `tokens` hold `terms` at the same relative positions (a phrase, gaps kept).

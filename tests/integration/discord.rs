@@ -369,6 +369,7 @@ fn answer(text: &str, hits: Vec<Hit>) -> Reply {
         text: text.into(),
         lang: Language::En,
         hits,
+        suggestions: Vec::new(),
         answered: Some(true),
         awaiting: None,
         request: None,

@@ -1182,3 +1182,60 @@ fn the_per_sender_cap_stops_replies_and_says_so() {
     );
     assert_eq!(outbox(&b.db).len(), 2);
 }
+
+/// The text part of the reply queued for `raw`'s sender.
+fn answer_text(b: &Bench, raw: &[u8]) -> (Outcome, Received) {
+    let handled = b.processor.handle(raw, now()).unwrap();
+    let out = outbox(&b.db);
+    let reply = out.last().expect("a reply was queued");
+    (handled.outcome, read(&String::from_utf8_lossy(&reply.2)))
+}
+
+#[test]
+fn a_long_french_email_is_answered_on_its_question_not_its_greeting_or_signature() {
+    let b = processor("");
+    let body = "Bonjour à toute l'équipe,\r\n\r\nJe m'appelle Sophie Gagnon et je suis professionnelle de recherche au CIUSSS du Saguenay–Lac-Saint-Jean depuis trois ans. Notre équipe prépare une demande de subvention aux IRSC sur les trajectoires de soins en santé mentale, et ma directrice m'a conseillé de vous écrire. Nous avons déjà un protocole préliminaire et quelques partenaires patients.\r\n\r\nPourriez-vous m'indiquer quels sont les critères d'admissibilité d'une demande à l'Unité?\r\n\r\nMerci beaucoup de votre aide et bonne fin de journée,\r\n\r\nSophie Gagnon\r\nProfessionnelle de recherche\r\nCIUSSS du Saguenay–Lac-Saint-Jean\r\n418 555-0199";
+    let raw = message(
+        "Sophie Gagnon <sophie@example.org>",
+        "contact@guichet.test",
+        "long-fr@x",
+        "Question",
+        body,
+        "",
+    );
+    let (outcome, reply) = answer_text(&b, &raw);
+    assert_eq!(outcome, Outcome::Answered, "{}", reply.text);
+    assert_eq!(reply.language, "fr");
+    assert!(
+        reply.text.contains("critères d'admissibilité"),
+        "the reply should quote the eligibility criteria:\n{}",
+        reply.text
+    );
+}
+
+#[test]
+fn an_english_email_with_two_questions_gets_an_answer_to_each() {
+    let b = processor("");
+    let body = "Hello,\r\n\r\nI'm a postdoc at McGill working on chronic disease prevention, and I have two quick questions before my team applies.\r\n\r\nFirst, can the Unit give grants to graduate students? Second, when was the Oncopole created?\r\n\r\nThanks in advance,\r\nDr. Priya Raman\r\nPostdoctoral Fellow, McGill University";
+    let raw = message(
+        "Priya Raman <priya@example.org>",
+        "contact@guichet.test",
+        "two-en@x",
+        "Two questions",
+        body,
+        "",
+    );
+    let (outcome, reply) = answer_text(&b, &raw);
+    assert_eq!(outcome, Outcome::Answered, "{}", reply.text);
+    assert_eq!(reply.language, "en");
+    assert!(
+        reply.text.contains("graduate students"),
+        "the first question (grants to students) is answered:\n{}",
+        reply.text
+    );
+    assert!(
+        reply.text.contains("2017"),
+        "the second question (when the Oncopole was created) is answered:\n{}",
+        reply.text
+    );
+}

@@ -220,6 +220,20 @@
       });
       item.appendChild(list);
     }
+    if (Array.isArray(reply.suggestions) && reply.suggestions.length) {
+      var related = el("ul", { class: "guichet-suggestions" });
+      reply.suggestions.forEach(function (hit) {
+        var li = el("li", {});
+        var url = safeUrl(hit.url);
+        if (url) {
+          li.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, String(hit.title || "")));
+        } else {
+          li.appendChild(document.createTextNode(String(hit.title || "")));
+        }
+        related.appendChild(li);
+      });
+      item.appendChild(related);
+    }
     if (reply.request && reply.request.reference) {
       item.appendChild(el("p", { class: "guichet-reference" }, reply.request.reference));
     }
