@@ -238,6 +238,16 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Share of in-scope questions answered correctly (1 with none).
+    pub fn in_scope_rate(&self) -> f64 {
+        rate(self.in_scope_correct, self.in_scope)
+    }
+
+    /// Share of out-of-scope questions refused (1 with none).
+    pub fn refused_rate(&self) -> f64 {
+        rate(self.out_of_scope_refused, self.out_of_scope)
+    }
+
     fn add(&mut self, o: &Outcome) {
         self.cases += 1;
         self.passed += o.passed as usize;
@@ -268,6 +278,14 @@ impl Tally {
             ratio(self.out_of_scope_refused, self.out_of_scope),
             self.false_answers
         )
+    }
+}
+
+fn rate(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
     }
 }
 

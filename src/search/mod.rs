@@ -65,6 +65,8 @@ const UNKNOWN_WORD_WEIGHT: f32 = 0.5;
 /// Weight of a word that only shapes the question ("tell", "nombre"), as a share of its
 /// rarity weight.
 const ASKING_WORD_WEIGHT: f32 = 0.3;
+/// Term frequencies kept in memory before the table is emptied.
+const CACHED_DOC_FREQS: usize = 200_000;
 /// Recent answers kept in memory: people ask the same few questions again and again.
 const CACHED_ANSWERS: usize = 4_096;
 
@@ -87,6 +89,8 @@ struct Inner {
     /// Answers by (question, reply language). The index never changes under a `Knowledge`
     /// (a rebuild makes a new one), so entries never go stale; the map is emptied when full.
     cache: Mutex<HashMap<(String, Language), Answer>>,
+    /// Document frequencies of analysed terms by language slot, for the concept weights.
+    doc_freqs: Mutex<HashMap<(usize, String), u64>>,
 }
 
 impl Knowledge {
@@ -155,6 +159,7 @@ impl Knowledge {
                 manifest: opened.manifest,
                 rebuilt: opened.rebuilt,
                 cache: Mutex::new(HashMap::new()),
+                doc_freqs: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -460,8 +465,7 @@ impl Knowledge {
             }
             // The excerpt comes from the passage of this document whose best sentence
             // answers best (the fact asked may sit in another section than the one that
-            // matched the most words); the best-ranked passage wins ties. For the first
-            // hit every passage of the document is read, not only the candidates.
+            // matched the most words); the best-ranked passage wins ties.
             let mut passages: Vec<(Excerpt, f32, String)> = ranked
                 .iter()
                 .filter(|r| r.candidate.doc_id == c.doc_id)
@@ -475,7 +479,9 @@ impl Knowledge {
                     (e, s, r.candidate.section.clone())
                 })
                 .collect();
-            if hits.is_empty() {
+            if hits.is_empty() && m.wants_number {
+                // A figure is asked: it may sit in a passage that matched too little to
+                // be a candidate.
                 for p in self.passages_of(m.searcher, &c.doc_id)? {
                     let highlight = highlight_of(m.concepts, m.weights, &p.body, lang_slot(p.lang));
                     let (e, s) = Excerpt::best(&p.text, &p.body, &highlight, m.wants_number);
@@ -533,7 +539,16 @@ impl Knowledge {
     ) -> tantivy::Result<Vec<Weight>> {
         let f = &self.inner.fields;
         let n = searcher.num_docs().max(1) as f32;
-        let mut cache: HashMap<(usize, String), u64> = HashMap::new();
+        // Document frequencies never change under a `Knowledge` (a rebuild makes a new
+        // one), so they are kept for every later question.
+        let mut cache = self
+            .inner
+            .doc_freqs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.len() > CACHED_DOC_FREQS {
+            cache.clear();
+        }
         let mut out = Vec::with_capacity(concepts.len());
         for concept in concepts {
             let mut df = 0u64;
@@ -542,8 +557,7 @@ impl Knowledge {
                     // A phrase is as rare as its rarest word.
                     let mut rarest: Option<u64> = None;
                     for (_, term) in &alt.terms[slot] {
-                        let key = (slot, term.clone());
-                        let count = match cache.get(&key) {
+                        let count = match cache.get(&(slot, term.clone())) {
                             Some(c) => *c,
                             None => {
                                 let body = searcher
@@ -553,7 +567,7 @@ impl Knowledge {
                                 let asked = searcher
                                     .doc_freq(&Term::from_field_text(f.questions[slot], term))?;
                                 let c = body.max(names).max(asked);
-                                cache.insert(key, c);
+                                cache.insert((slot, term.clone()), c);
                                 c
                             }
                         };

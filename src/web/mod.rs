@@ -15,6 +15,7 @@
 //! functions on `127.0.0.1:0`, or [`app`] directly.
 
 pub mod chat;
+pub mod connections;
 pub mod limits;
 pub mod staff;
 
@@ -215,11 +216,13 @@ pub fn app(state: AppState) -> Router {
         .merge(staff::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(connections::deadline))
         .with_state(state)
 }
 
 /// Serves [`app`] on `listener` until `shutdown` completes, then lets the requests in
-/// flight finish (the caller bounds that wait with a timeout).
+/// flight finish (the caller bounds that wait with a timeout). Slow and idle clients are
+/// timed out and connections capped ([`connections`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -227,10 +230,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "web server listening");
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let trusted = state.inner.trusted_proxies.clone();
+    connections::serve(listener, app(state), trusted, shutdown).await?;
     tracing::info!(%address, "web server stopped");
     Ok(())
 }

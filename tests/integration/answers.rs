@@ -198,10 +198,8 @@ fn the_language_hint_decides_only_when_the_question_does_not() {
 fn the_realistic_set_keeps_its_measured_floor_with_the_fitted_decision() {
     let report = run_set("questions.jsonl");
     let t = report.total();
-    let in_scope = t.in_scope_correct as f64 / t.in_scope as f64;
-    let refused = t.out_of_scope_refused as f64 / t.out_of_scope as f64;
     assert!(
-        in_scope >= 0.70 && refused >= 0.95,
+        t.in_scope_rate() >= 0.70 && t.refused_rate() >= 0.95,
         "below the recorded floor (70 % in scope, 95 % out of scope refused):\n{}",
         report.table()
     );
@@ -221,10 +219,8 @@ fn cross_validated_the_decision_refuses_out_of_scope_and_answers_most_in_scope()
     );
     let t = cv.held_out.total();
     assert_eq!(t.cases, cases.len(), "every case is held out once");
-    let in_scope = t.in_scope_correct as f64 / t.in_scope as f64;
-    let refused = t.out_of_scope_refused as f64 / t.out_of_scope as f64;
     assert!(
-        in_scope >= 0.65 && refused >= 0.93,
+        t.in_scope_rate() >= 0.65 && t.refused_rate() >= 0.93,
         "cross-validated figures fell:\n{}",
         cv.summary()
     );

@@ -1237,3 +1237,78 @@ async fn staff_pages_switch_language_and_remember_it() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Reads until the peer closes (or `limit` passes): what the server sent, and whether it
+/// closed.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(limit, async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (String::from_utf8_lossy(&got).into_owned(), closed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_never_finish_their_request_cannot_exhaust_the_server() {
+    use guichet::web::connections::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS_PER_ADDRESS};
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let addr: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    // 500 connections from one address, each sending half a request and then nothing.
+    let mut slow = Vec::new();
+    for _ in 0..500 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let _ = s
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: guichet\r\n")
+            .await;
+        slow.push(s);
+    }
+    // Someone else still gets an answer (a second loopback address, as a second client).
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = tokio::time::timeout(Duration::from_secs(10), socket.connect(addr))
+        .await
+        .expect("the server still accepts")
+        .unwrap();
+    other
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: guichet\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (reply, closed) = read_until_closed(&mut other, Duration::from_secs(10)).await;
+    assert!(
+        closed && reply.starts_with("HTTP/1.1 200"),
+        "/healthz must answer while slow clients hold connections: {reply:?}"
+    );
+    // Past the per-address cap, connections are closed at once.
+    let mut refused = 0;
+    for s in slow.iter_mut().skip(MAX_CONNECTIONS_PER_ADDRESS) {
+        if read_until_closed(s, Duration::from_secs(5)).await.1 {
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        refused,
+        500 - MAX_CONNECTIONS_PER_ADDRESS,
+        "every connection over the per-address cap is closed"
+    );
+    // The ones let in are closed by the header-read timeout.
+    let (_, closed) =
+        read_until_closed(&mut slow[0], HEADER_READ_TIMEOUT + Duration::from_secs(15)).await;
+    assert!(
+        closed,
+        "a half-sent request is dropped after the header-read timeout"
+    );
+}
