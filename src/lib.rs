@@ -9,7 +9,8 @@
 //! - [`knowledge`]: reads the Unit's knowledge base (Markdown with front matter, or plain
 //!   HTML pages) from a folder, validates it and cuts it into passages.
 //! - [`search`]: the tantivy index over those passages, bilingual analysis, synonyms,
-//!   typo tolerance, and the confidence rule that decides between an answer and the honest
+//!   typo tolerance, question focus, and the fitted decision that chooses between an
+//!   answer, related pages and the honest
 //!   fallback. [`search::Knowledge::ask`] is the call every channel makes.
 //! - [`messages`]: every user-facing sentence, in French and in English.
 //! - [`requests`]: the request log staff work from (SQLite behind a small trait), with
@@ -33,6 +34,7 @@ pub mod question;
 pub mod requests;
 pub mod search;
 pub mod terminal;
+pub mod text;
 pub mod web;
 
 pub use language::Language;

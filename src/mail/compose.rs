@@ -1207,7 +1207,7 @@ fn escape(text: &str) -> String {
 fn clean_line(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}') {
+            if crate::text::is_unsafe_char(c) {
                 ' '
             } else {
                 c

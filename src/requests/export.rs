@@ -290,12 +290,6 @@ fn format_time(at: OffsetDateTime, format: &[BorrowedFormatItem<'_>]) -> String 
     utc.format(format).unwrap_or_else(|_| utc.to_string())
 }
 
-/// Characters that would let a text act on the terminal or reorder what is shown: control
-/// characters (escape sequences) and bidirectional embeddings, overrides and isolates.
-fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// A text on one line: line breaks and tabs become spaces, runs of spaces fold, and
 /// unsafe characters become U+FFFD.
 fn line(text: &str) -> String {
@@ -303,7 +297,7 @@ fn line(text: &str) -> String {
         .chars()
         .map(|c| match c {
             '\n' | '\r' | '\t' => ' ',
-            c if is_unsafe_for_terminal(c) => '\u{FFFD}',
+            c if crate::text::is_unsafe_char(c) => '\u{FFFD}',
             c => c,
         })
         .collect();
@@ -331,7 +325,7 @@ fn block(text: &str) -> String {
             '\n' => '\n',
             '\r' => '\n',
             '\t' => ' ',
-            c if is_unsafe_for_terminal(c) => '\u{FFFD}',
+            c if crate::text::is_unsafe_char(c) => '\u{FFFD}',
             c => c,
         })
         .collect()

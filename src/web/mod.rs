@@ -98,6 +98,9 @@ struct Shared {
     /// is fair, so waiting messages are served in arrival order and tail latency stays
     /// close to the median under load.
     engine_permits: Arc<tokio::sync::Semaphore>,
+    /// Password verifications running at once: argon2 takes ~19 MiB each, so a burst of
+    /// sign-ins must queue rather than take the server's memory.
+    password_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -158,6 +161,7 @@ impl AppState {
                 page_csp,
                 dummy_hash,
                 engine_permits: Arc::new(tokio::sync::Semaphore::new(engine_concurrency())),
+                password_permits: Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE)),
                 web,
             }),
         }
@@ -620,6 +624,30 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     }
 }
 
+/// Password verifications at once (each holds argon2's ~19 MiB while it runs).
+pub const PASSWORD_CHECKS_AT_ONCE: usize = 2;
+
+/// A username as it may appear in a log line: control and bidirectional characters
+/// escaped (a newline or ESC cannot forge a line), at most 64 characters. A name that is
+/// not a staff account is not logged at all (people type their password in the username
+/// box): only its length is.
+pub fn loggable_username(username: &str, known: bool) -> String {
+    if !known {
+        return format!("<unknown, {} characters>", username.chars().count());
+    }
+    username
+        .chars()
+        .take(64)
+        .flat_map(|c| {
+            if crate::text::is_unsafe_char(c) {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// A well-formed argon2id hash (default parameters) of no known password, used only if no
 /// fresh dummy can be made at start-up.
 const DUMMY_HASH: &str =
@@ -628,6 +656,22 @@ const DUMMY_HASH: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_cannot_forge_log_lines_nor_leak_passwords() {
+        let forged = "ana\n2026-12-01T00:00:00Z INFO staff signed in username=admin\u{1b}[2J";
+        let logged = loggable_username(forged, true);
+        assert!(
+            !logged.contains('\n') && !logged.contains('\u{1b}'),
+            "{logged}"
+        );
+        assert!(logged.starts_with("ana\\u{a}"), "{logged}");
+        let bidi = loggable_username("ana\u{202e}nimda", true);
+        assert!(!bidi.contains('\u{202e}'), "{bidi}");
+        let typed_password = loggable_username("hunter2!Secret", false);
+        assert!(!typed_password.contains("hunter2"), "{typed_password}");
+        assert!(loggable_username(&"x".repeat(500), true).chars().count() <= 64);
+    }
 
     #[test]
     fn escape_neutralises_every_html_special_character() {

@@ -26,8 +26,8 @@ use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::{
-    escape, html_page, random_hex, verify_password, AppError, AppState, ClientIp, ErrorKind,
-    Surface, STAFF_MAX_AGE,
+    escape, html_page, loggable_username, random_hex, verify_password, AppError, AppState,
+    ClientIp, ErrorKind, Surface, STAFF_MAX_AGE,
 };
 use crate::language::Language;
 use crate::messages::Msg;
@@ -378,9 +378,18 @@ async fn login(
     let hash = account.unwrap_or_else(|| state.inner.dummy_hash.clone());
     let password = form.password;
     // An unknown user costs the same verification, so timing does not reveal usernames.
+    // Verifications queue for a permit: each holds argon2's memory while it runs.
+    let permit = state
+        .inner
+        .password_permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::internal(Surface::Page, format!("password permits closed: {e}")))?;
     let matches = blocking(move || verify_password(&password, &hash)).await?;
+    drop(permit);
     if !(known && matches) {
-        tracing::info!(username = %form.username, "staff sign-in failed");
+        tracing::info!(username = %loggable_username(&form.username, known), "staff sign-in failed");
         return login_response(
             &state,
             &headers,
@@ -405,7 +414,7 @@ async fn login(
         },
         Instant::now(),
     );
-    tracing::info!(username = %form.username, "staff signed in");
+    tracing::info!(username = %loggable_username(&form.username, true), "staff signed in");
     let secure = secure_attribute(&state);
     let cookie = format!("{COOKIE}={token}; Path=/staff; HttpOnly; SameSite=Strict{secure}");
     // The sign-in token has served; the next sign-in page gets a new one.
