@@ -9,6 +9,22 @@ pub fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
+/// `text` on one line as a person typed it, without what [`is_unsafe_char`] refuses:
+/// control characters become spaces, bidirectional controls are dropped, white space folds.
+/// For names and organizations, which staff read in lists, exports and emails.
+pub fn one_safe_line(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => Some(' '),
+            c if is_unsafe_char(c) => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -21,5 +37,14 @@ mod tests {
         for c in ['a', 'é', 'Q', ' ', '«'] {
             assert!(!is_unsafe_char(c), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_safe_line_drops_bidi_controls_and_folds_line_breaks() {
+        assert_eq!(one_safe_line("Ana\u{202e}nimda"), "Ananimda");
+        assert_eq!(
+            one_safe_line(" Université\n\tLaval\u{2066} "),
+            "Université Laval"
+        );
     }
 }

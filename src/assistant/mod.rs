@@ -875,11 +875,9 @@ impl Assistant {
                 }
             },
             Field::Organization => {
-                // One line: the store refuses line breaks in an organization.
-                let v: String = value
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                // One line (the store refuses line breaks in an organization), without
+                // bidirectional controls that would reorder what staff read.
+                let v: String = crate::text::one_safe_line(value)
                     .chars()
                     .take(300)
                     .collect();
@@ -1071,7 +1069,7 @@ impl RecentConversations {
 
 /// A plausible person's name: 2 to 200 characters, with letters, no address, few words.
 fn valid_name(value: &str) -> Option<String> {
-    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let v = crate::text::one_safe_line(value);
     let chars = v.chars().count();
     let letters = v.chars().filter(|c| c.is_alphabetic()).count();
     let ok = (2..=200).contains(&chars)

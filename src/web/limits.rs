@@ -37,9 +37,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct RateLimiter<K> {
     capacity: f64,
     period: Duration,
-    /// The most keys tracked at once. When every slot holds an active client, new clients
-    /// are refused until one frees up: failing closed keeps the memory bound even under
-    /// a flood from many addresses.
+    /// The most keys tracked at once. When every slot holds an active client, the least
+    /// recently seen ones are forgotten to make room: the memory stays bounded under a
+    /// flood from many addresses, and nobody new is locked out by it.
     max_keys: usize,
     inner: Mutex<Buckets<K>>,
 }
@@ -85,7 +85,7 @@ impl<K: Hash + Eq> RateLimiter<K> {
         if !inner.buckets.contains_key(&key) && inner.buckets.len() >= self.max_keys {
             self.sweep(&mut inner, now);
             if inner.buckets.len() >= self.max_keys {
-                return Err(self.period);
+                self.evict_oldest(&mut inner);
             }
         }
         let per_token = self.period.as_secs_f64() / self.capacity;
@@ -107,6 +107,16 @@ impl<K: Hash + Eq> RateLimiter<K> {
     /// How many keys are tracked (for tests and metrics).
     pub fn tracked(&self) -> usize {
         lock(&self.inner).buckets.len()
+    }
+
+    /// Forgets the least recently seen sixteenth of the table at once, so that a flood of
+    /// new keys costs one pass per many arrivals rather than one per arrival.
+    fn evict_oldest(&self, inner: &mut Buckets<K>) {
+        let mut times: Vec<Instant> = inner.buckets.values().map(|b| b.updated).collect();
+        let cut = (self.max_keys / 16).clamp(1, times.len());
+        let (_, oldest_kept, _) = times.select_nth_unstable(cut - 1);
+        let threshold = *oldest_kept;
+        inner.buckets.retain(|_, b| b.updated > threshold);
     }
 
     fn sweep(&self, inner: &mut Buckets<K>, now: Instant) {
@@ -295,20 +305,19 @@ mod tests {
     }
 
     #[test]
-    fn a_full_table_of_active_clients_refuses_new_ones_instead_of_growing() {
+    fn a_full_table_of_active_clients_forgets_the_oldest_instead_of_refusing_newcomers() {
         let limiter = RateLimiter::new(5, MINUTE, 2);
         let t0 = Instant::now();
         limiter.check(1, t0).unwrap();
-        limiter.check(2, t0).unwrap();
-        assert!(limiter.check(3, t0).is_err());
-        assert_eq!(limiter.tracked(), 2);
+        limiter.check(2, t0 + Duration::from_secs(1)).unwrap();
         assert!(
-            limiter.check(1, t0).is_ok(),
-            "known clients keep their allowance"
+            limiter.check(3, t0 + Duration::from_secs(2)).is_ok(),
+            "a newcomer is let in even when the table is full"
         );
+        assert!(limiter.tracked() <= 2, "the table never grows past its cap");
         assert!(
-            limiter.check(3, t0 + 2 * MINUTE).is_ok(),
-            "room again once the others are idle"
+            limiter.check(2, t0 + Duration::from_secs(3)).is_ok(),
+            "the most recent client was kept"
         );
     }
 

@@ -382,3 +382,21 @@ fn erasing_a_person_removes_their_request_and_the_conversation_that_holds_their_
     assert_eq!((erased.requests, erased.conversations), (1, 1));
     assert!(e.store.load_conversation("web:erase-me").unwrap().is_none());
 }
+
+#[test]
+fn bidirectional_controls_typed_in_a_name_or_organization_are_not_kept() {
+    let e = engine();
+    let mut c = Chat::new(&e, "bidi-1");
+    c.say("I'd like to make a request");
+    c.say("Ana\u{202e}nimdA Lopez");
+    c.say("ana@example.org");
+    c.say("McGill\u{2066} University\u{2069}");
+    c.say("letter of support");
+    c.say("We would like a letter of support for our primary care project.");
+    c.say("yes");
+    let r = c.say("confirm");
+    let logged = r.request.clone().expect("logged");
+    let stored = e.store.get_request(&logged.reference).unwrap().unwrap();
+    assert_eq!(stored.requester_name, "AnanimdA Lopez");
+    assert_eq!(stored.organization, "McGill University");
+}
