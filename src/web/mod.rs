@@ -219,7 +219,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(staff::routes())
         .fallback(not_found)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(middleware::from_fn(connections::deadline))
         .with_state(state)
 }
@@ -250,9 +253,32 @@ async fn not_found() -> AppError {
 
 /// Headers every response carries. A handler that sets its own Content-Security-Policy
 /// (the chat page, which may be framed) keeps it.
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Answers and staff pages hold what people typed: no cache may keep them.
+    if path.starts_with("/api/") || path.starts_with("/staff") {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    if path.starts_with("/staff") {
+        // Older browsers ignore CSP's frame-ancestors.
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if state.inner.web.secure_cookies {
+        // Served over HTTPS (that is what secure cookies promise): browsers should never
+        // try plain HTTP again.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

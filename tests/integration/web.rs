@@ -1312,3 +1312,36 @@ async fn clients_that_never_finish_their_request_cannot_exhaust_the_server() {
         "a half-sent request is dropped after the header-read timeout"
     );
 }
+
+#[tokio::test]
+async fn answers_and_staff_pages_are_never_cached_nor_framed_and_https_is_pinned_when_configured() {
+    let app = spawn_app().await;
+    let session = app.new_session("en").await;
+    let answer = app
+        .client
+        .post(app.url("/api/chat"))
+        .json(&json!({"session": session, "text": "What is the CIHR?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let login = app.get("/staff/login", None).await;
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    assert_eq!(login.headers()["x-frame-options"], "DENY");
+    assert!(
+        login.headers().get("strict-transport-security").is_none(),
+        "no HSTS over plain HTTP"
+    );
+    let page = app.get("/", None).await;
+    assert!(
+        page.headers().get("x-frame-options").is_none(),
+        "the chat page may be framed by the allowed sites"
+    );
+    let https = spawn_app_with(|c| c.web.secure_cookies = true).await;
+    let login = https.get("/staff/login", None).await;
+    assert_eq!(
+        login.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+}
