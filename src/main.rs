@@ -297,8 +297,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Requests { command } => requests(&config, command),
         Command::HashPassword => {
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
+            // Typed at a terminal: not echoed (nor left on screen or in a recording);
+            // piped in: read as a line.
+            let password = if std::io::stdin().is_terminal() {
+                rpassword::prompt_password("Password / mot de passe : ")
+                    .context("reading the password from the terminal")?
+            } else {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line
+            };
             let password = password.trim_end_matches(['\r', '\n']);
             anyhow::ensure!(
                 password.chars().count() >= 10,

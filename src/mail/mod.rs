@@ -86,11 +86,21 @@ fn read_or_make_secret(path: &Path) -> Result<Vec<u8>, MailError> {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, secret)?;
+    // Owner-only from its creation: the secret is never readable by others, not even for
+    // the moment between writing it and changing its mode. A leftover from a crash goes.
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    {
+        use std::io::Write;
+        let mut file = options.open(&tmp)?;
+        file.write_all(&secret)?;
+        file.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;
     Ok(secret.to_vec())

@@ -399,3 +399,58 @@ fn serve_answers_on_its_configured_address_and_stops_cleanly_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Runs `tmux` with `args`, failing with what to install when it is missing.
+fn tmux(args: &[&str]) -> Output {
+    Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux is needed for the terminal tests: apt-get install tmux")
+}
+
+#[test]
+fn hash_password_typed_at_a_terminal_is_not_echoed() {
+    let session = format!("guichet-hash-{}", std::process::id());
+    let binary = env!("CARGO_BIN_EXE_guichet");
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "10",
+        &format!("{binary} hash-password; sleep 30"),
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-t", &session, "-p"]).stdout).into_owned()
+    };
+    let wait_for = |what: &str| {
+        for _ in 0..100 {
+            let s = screen();
+            if s.contains(what) {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        screen()
+    };
+    let prompt = wait_for("mot de passe");
+    assert!(prompt.contains("Password / mot de passe"), "{prompt}");
+    tmux(&[
+        "send-keys",
+        "-t",
+        &session,
+        "a-long-staff-password-42",
+        "Enter",
+    ]);
+    let after = wait_for("$argon2id$");
+    tmux(&["kill-session", "-t", &session]);
+    assert!(after.contains("$argon2id$"), "the hash is printed: {after}");
+    assert!(
+        !after.contains("a-long-staff-password-42"),
+        "the password must not be echoed: {after}"
+    );
+}
