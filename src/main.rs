@@ -436,6 +436,8 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        // Listen for signals first: a SIGTERM arriving while the index loads stops cleanly.
+        let shutdown = shutdown_signal()?;
         let assistant = tokio::task::spawn_blocking({
             let config = config.clone();
             move || assistant(&config)
@@ -474,7 +476,7 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
             let _ = web_stop.recv().await;
         }));
 
-        shutdown_signal().await;
+        shutdown.await;
         tracing::info!("shutting down");
         let _ = stop.send(());
         match tokio::time::timeout(std::time::Duration::from_secs(10), web).await {
@@ -516,29 +518,25 @@ async fn purge_every_hour(assistant: Assistant, mut stop: tokio::sync::broadcast
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves at the first SIGINT or SIGTERM. The handlers are installed when this is called,
+/// not when the future is first polled, so no signal is lost in between.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
