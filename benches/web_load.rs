@@ -27,12 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use guichet::assistant::{Assistant, Settings};
 use guichet::config::Config;
-use guichet::requests::sqlite::SqliteStore;
-use guichet::requests::RequestStore;
 use guichet::web::{serve, AppState};
-use guichet::Knowledge;
 use serde_json::{json, Value};
 
 /// Questions in both languages, answered and unanswered, as people ask them.
@@ -128,10 +124,7 @@ async fn run() {
     let config = Config::from_toml(&text, "bench", &[]).expect("a valid configuration");
     let for_engine = config.clone();
     let assistant = tokio::task::spawn_blocking(move || {
-        let knowledge = Knowledge::open(&for_engine).expect("the bundled knowledge base indexes");
-        let store: Arc<dyn RequestStore> =
-            Arc::new(SqliteStore::open(&for_engine.database_path()).expect("the database opens"));
-        Assistant::new(knowledge, store, Settings::from_config(&for_engine))
+        guichet::daemon::assistant(&for_engine).expect("the engine builds")
     })
     .await
     .expect("set-up");

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::question::Question;
-use crate::search::analysis::fold_words;
+use crate::search::analysis::fold_phrase;
 use crate::search::{compose, Answer, Decision, Knowledge, Part, Signals};
 
 /// One question of an evaluation set.
@@ -607,9 +607,7 @@ fn judge(expect: &Expect, top: usize, answer: &Answer) -> bool {
 
 /// Lowercase, accents removed, words separated by single spaces.
 fn folded(text: &str) -> String {
-    format!(" {} ", fold_words(text).join(" "))
-        .trim_end()
-        .to_string()
+    format!(" {} ", fold_phrase(text)).trim_end().to_string()
 }
 
 #[cfg(test)]

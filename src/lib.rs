@@ -16,23 +16,34 @@
 //! - [`requests`]: the request log staff work from (SQLite behind a small trait), with
 //!   its domain types, audit history, privacy erasure and exports.
 //! - [`assistant`]: the transport-agnostic conversation engine every channel calls: it
-//!   answers, greets, and runs the request intake (fields, privacy notice, consent,
-//!   confirmation), then logs the request and announces it.
-//! - Channels, which only convert to and from the engine: [`terminal`] (`guichet chat`)
-//!   and [`web`] (the chat page, `/api/chat`, the staff pages).
+//!   answers, greets, runs the request intake (fields, privacy notice, consent,
+//!   confirmation), answers and confirms written inquiries (email), then logs the request
+//!   and announces it. Conversations are loaded, locked, cached and saved in one place.
+//! - [`privacy`]: one service that erases a person, or purges what is past retention, in
+//!   every place that keeps personal data (the request log, the mail ledger).
+//! - Channels, which only convert to and from the engine: [`terminal`] (`guichet chat`),
+//!   [`web`] (the chat page, `/api/chat`, the staff pages), [`discord`] and [`mail`].
+//! - [`daemon`] and [`shutdown`]: `guichet serve` — builds everything, supervises the
+//!   channels (restarts with backoff, `/healthz` details), stops them on one token.
 //! - [`eval`]: runs an evaluation set of questions against the knowledge base.
+//!
+//! See ARCHITECTURE.md for the picture.
 
 pub mod assistant;
 pub mod config;
+pub mod daemon;
+pub mod db;
 pub mod discord;
 pub mod eval;
 pub mod knowledge;
 pub mod language;
 pub mod mail;
 pub mod messages;
+pub mod privacy;
 pub mod question;
 pub mod requests;
 pub mod search;
+pub mod shutdown;
 pub mod terminal;
 pub mod text;
 pub mod web;

@@ -9,12 +9,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use time::OffsetDateTime;
 
-use guichet::assistant::{Assistant, Settings};
+use guichet::assistant::Assistant;
 use guichet::config::Config;
 use guichet::messages::Msg;
 use guichet::requests::model::{Email, RequestRef, RequestStatus};
 use guichet::requests::sqlite::SqliteStore;
-use guichet::requests::{export, RequestFilter, RequestStore};
+use guichet::requests::{export, RequestDesk, RequestFilter};
 use guichet::{eval, Knowledge, Language, Question};
 
 /// guichet — the front desk of the Quebec SPOR SUPPORT Unit (Unité de soutien SSA Québec).
@@ -321,20 +321,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn store(config: &Config) -> anyhow::Result<Arc<dyn RequestStore>> {
+/// The staff's desk over the request database (no knowledge base needed).
+fn desk(config: &Config) -> anyhow::Result<RequestDesk> {
     let path = config.database_path();
     let store = SqliteStore::open(&path)
         .with_context(|| format!("opening the request database {}", path.display()))?;
-    Ok(Arc::new(store))
+    Ok(RequestDesk::new(Arc::new(store)))
 }
 
 fn assistant(config: &Config) -> anyhow::Result<Assistant> {
-    let knowledge = Knowledge::open(config).context("opening the knowledge base")?;
-    Ok(Assistant::new(
-        knowledge,
-        store(config)?,
-        Settings::from_config(config),
-    ))
+    Ok(guichet::daemon::assistant(config)?)
 }
 
 fn who(by: Option<String>) -> String {
@@ -343,7 +339,7 @@ fn who(by: Option<String>) -> String {
 }
 
 fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCode> {
-    let store = store(config)?;
+    let desk = desk(config)?;
     let now = OffsetDateTime::now_utc();
     let reference = |r: &str| RequestRef::parse(r).map_err(|e| anyhow::anyhow!("{r}: {e}"));
     match command {
@@ -351,7 +347,7 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
             let status = status
                 .map(|s| RequestStatus::parse(&s).map_err(|e| anyhow::anyhow!("{s}: {e}")))
                 .transpose()?;
-            let list = store.list_requests(&RequestFilter {
+            let list = desk.list(&RequestFilter {
                 status,
                 ..Default::default()
             })?;
@@ -363,13 +359,11 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
         }
         RequestsCommand::Show { reference: r, json } => {
             let r = reference(&r)?;
-            let request = store
-                .get_request(&r)?
-                .with_context(|| format!("no request {r}"))?;
+            let request = desk.get(&r)?.with_context(|| format!("no request {r}"))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&request.to_json())?);
             } else {
-                print!("{}", export::render_detail(&request, &store.history(&r)?));
+                print!("{}", export::render_detail(&request, &desk.history(&r)?));
             }
         }
         RequestsCommand::SetStatus {
@@ -381,7 +375,7 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
             let status =
                 RequestStatus::parse(&status).map_err(|e| anyhow::anyhow!("{status}: {e}"))?;
             let request =
-                store.set_status(&reference(&r)?, status, note.as_deref(), &who(by), now)?;
+                desk.set_status(&reference(&r)?, status, note.as_deref(), &who(by), now)?;
             println!("{} → {}", request.reference, request.status.code());
         }
         RequestsCommand::Assign {
@@ -389,7 +383,7 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
             staff,
             by,
         } => {
-            let request = store.assign(&reference(&r)?, &staff, &who(by), now)?;
+            let request = desk.assign(&reference(&r)?, &staff, &who(by), now)?;
             println!(
                 "{} → {} ({})",
                 request.reference,
@@ -402,11 +396,11 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
             note,
             by,
         } => {
-            let request = store.add_note(&reference(&r)?, &note, &who(by), now)?;
+            let request = desk.add_note(&reference(&r)?, &note, &who(by), now)?;
             println!("{}: note added", request.reference);
         }
         RequestsCommand::Export { format } => {
-            let list = store.list_requests(&RequestFilter::default())?;
+            let list = desk.list(&RequestFilter::default())?;
             match format.as_str() {
                 "json" => println!("{}", export::to_json(&list)),
                 _ => print!("{}", export::to_csv(&list)),
@@ -414,18 +408,13 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
         }
         RequestsCommand::Erase { email, by } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{email}: {e}"))?;
-            let erased = store.erase_person(&email, &who(by), now)?;
-            let mail = guichet::mail::ledger::Ledger::open(&config.database_path())?
-                .erase(email.as_str())?;
-            println!(
-                "erased {} request(s), {} conversation(s) and {} mail record(s)",
-                erased.requests, erased.conversations, mail
-            );
+            let erased = assistant(config)?.erase_person(&email, &who(by), now)?;
+            println!("{erased}");
         }
         RequestsCommand::Purge => {
-            let days = i64::from(config.privacy.conversation_retention_days);
-            let n = store.purge_conversations(now - time::Duration::days(days))?;
-            println!("erased {n} conversation(s) idle for more than {days} days");
+            let days = config.privacy.conversation_retention_days;
+            let n = assistant(config)?.purge_expired(now)?;
+            println!("erased {n} record(s) of personal data older than {days} days");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -438,84 +427,12 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         // Listen for signals first: a SIGTERM arriving while the index loads stops cleanly.
         let shutdown = shutdown_signal()?;
-        let assistant = tokio::task::spawn_blocking({
-            let config = config.clone();
-            move || assistant(&config)
-        })
-        .await??;
-        let listener = tokio::net::TcpListener::bind(config.listen_addr())
-            .await
-            .with_context(|| format!("listening on {} (web.listen)", config.web.listen))?;
-        tracing::info!(address = %listener.local_addr()?, "guichet is serving: open http://{}/", listener.local_addr()?);
-
-        let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
-        let purge = tokio::spawn(purge_every_hour(assistant.clone(), stop.subscribe()));
-        let discord = config.discord.enabled.then(|| {
-            let (assistant, settings, stop) = (assistant.clone(), config.discord.clone(), stop.subscribe());
-            tokio::spawn(async move {
-                // A Discord failure (missing or rejected token) stops this channel only.
-                match guichet::discord::client::run(assistant, settings, stop).await {
-                    Ok(()) => tracing::info!("Discord channel stopped"),
-                    Err(e) => tracing::error!(error = %e, "the Discord channel is not running"),
-                }
-            })
-        });
-        let mail = config.mail.enabled.then(|| {
-            let (assistant, config, stop) = (assistant.clone(), config.clone(), stop.clone());
-            tokio::spawn(async move {
-                // A mail failure (missing password, bad certificate) stops this channel only.
-                match guichet::mail::run(assistant, config, stop).await {
-                    Ok(()) => tracing::info!("mail channel stopped"),
-                    Err(e) => tracing::error!(error = %e, "the mail channel is not running"),
-                }
-            })
-        });
-        let state = guichet::web::AppState::new(assistant, &config);
-        let mut web_stop = stop.subscribe();
-        let web = tokio::spawn(guichet::web::serve(listener, state, async move {
-            let _ = web_stop.recv().await;
-        }));
-
-        shutdown.await;
-        tracing::info!("shutting down");
-        let _ = stop.send(());
-        match tokio::time::timeout(std::time::Duration::from_secs(10), web).await {
-            Ok(Ok(Ok(()))) => tracing::info!("web server stopped"),
-            Ok(Ok(Err(e))) => tracing::error!(error = %e, "web server failed"),
-            Ok(Err(e)) => tracing::error!(error = %e, "web server task panicked"),
-            Err(_) => tracing::warn!("web server did not stop within 10 s"),
-        }
-        if let Some(discord) = discord {
-            if tokio::time::timeout(std::time::Duration::from_secs(10), discord).await.is_err() {
-                tracing::warn!("the Discord channel did not stop within 10 s");
-            }
-        }
-        if let Some(mail) = mail {
-            if tokio::time::timeout(std::time::Duration::from_secs(10), mail).await.is_err() {
-                tracing::warn!("the mail channel did not stop within 10 s");
-            }
-        }
-        let _ = purge.await;
+        let daemon = guichet::daemon::Daemon::build(config).await?;
+        let address = daemon.local_addr()?;
+        tracing::info!(%address, "guichet is serving: open http://{address}/");
+        daemon.run(shutdown).await?;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// Erases conversations past their retention period at start and then every hour.
-async fn purge_every_hour(assistant: Assistant, mut stop: tokio::sync::broadcast::Receiver<()>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                let a = assistant.clone();
-                match tokio::task::spawn_blocking(move || a.purge_expired(OffsetDateTime::now_utc())).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "purging old conversations failed"),
-                    Err(e) => tracing::error!(error = %e, "the purge task panicked"),
-                }
-            }
-            _ = stop.recv() => return,
-        }
-    }
 }
 
 /// Resolves at the first SIGINT or SIGTERM. The handlers are installed when this is called,

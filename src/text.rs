@@ -25,9 +25,156 @@ pub fn one_safe_line(text: &str) -> String {
         .join(" ")
 }
 
+/// `bytes` in lowercase hexadecimal, two digits a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// `text` lowercased, without accents, for comparing words as people type them: French
+/// letters lose their accents (`é` → `e`, `ç` → `c`, `œ` → `oe`, `æ` → `ae`, and so on),
+/// typographic apostrophes become `'`, no-break and thin spaces become spaces, and
+/// zero-width characters are dropped. Punctuation and everything else is kept as written.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => out.push('a'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'î' | 'ï' | 'í' | 'ì' => out.push('i'),
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => out.push('o'),
+            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
+            'ç' => out.push('c'),
+            'ÿ' => out.push('y'),
+            'ñ' => out.push('n'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            '’' | '‘' | 'ʼ' | '`' | '´' => out.push('\''),
+            '\u{a0}' | '\u{202f}' | '\u{2009}' => out.push(' '),
+            '\u{200b}' | '\u{feff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `max` characters of `text`: the text itself when it fits, else its first
+/// `max - 1` characters and "…".
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Whether `url` is an `http://` or `https://` address (scheme in any case) with something
+/// after the scheme and no white space or control character. It is not trimmed, and its
+/// length is not bounded: callers apply their channel's limit.
+pub fn is_http_url(url: &str) -> bool {
+    let scheme = ["https://", "http://"].into_iter().find(|s| {
+        url.get(..s.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(s))
+    });
+    scheme.is_some_and(|s| url.len() > s.len())
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// `text` made safe to put in HTML, as element content or in a quoted attribute value:
+/// `&`, `<`, `>`, `"` and `'` become entities. Escapes while formatting (no intermediate
+/// string); call `.to_string()` for one.
+pub fn escape_html(text: &str) -> EscapedHtml<'_> {
+    EscapedHtml(text)
+}
+
+/// See [`escape_html`].
+pub struct EscapedHtml<'a>(&'a str);
+
+impl std::fmt::Display for EscapedHtml<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..i])?;
+            f.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        assert_eq!(hex(&[]), "");
+    }
+
+    #[test]
+    fn folding_lowercases_and_strips_french_accents() {
+        assert_eq!(fold("Élève À Québec"), "eleve a quebec");
+        assert_eq!(fold("Cœur, Æther, Ça, NOËL"), "coeur, aether, ca, noel");
+        assert_eq!(fold("l’Unité\u{a0}:"), "l'unite :");
+        assert_eq!(fold("Envoyé de mon iPhone"), "envoye de mon iphone");
+        assert_eq!(fold("a\u{200b}b"), "ab");
+    }
+
+    #[test]
+    fn clipping_keeps_short_text_and_marks_a_cut() {
+        assert_eq!(clip("court", 5), "court");
+        assert_eq!(clip("trop long", 5), "trop…");
+        assert_eq!(clip("ééééé", 4).chars().count(), 4);
+        assert_eq!(clip("abc", 0), "…");
+    }
+
+    #[test]
+    fn only_http_and_https_addresses_are_web_urls() {
+        for good in ["https://ssaquebec.ca/", "http://x.y", "HTTPS://X.Y/a?b=c"] {
+            assert!(is_http_url(good), "{good}");
+        }
+        for bad in [
+            "",
+            "https://",
+            "ftp://x.y",
+            "javascript:alert(1)",
+            "ssaquebec.ca",
+            "https://x.y/a b",
+            " https://x.y",
+            "https://x.y/\u{7}",
+            "https:/x.y",
+        ] {
+            assert!(!is_http_url(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn escape_neutralises_every_html_special_character() {
+        let s = escape_html(r#"<script>alert("x" + 'y')</script> & co"#).to_string();
+        assert_eq!(
+            s,
+            "&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; co"
+        );
+        assert_eq!(
+            escape_html("Québec — é").to_string(),
+            "Québec — é",
+            "non-ASCII text is left alone"
+        );
+        assert_eq!(escape_html("").to_string(), "");
+    }
 
     #[test]
     fn controls_and_bidi_overrides_are_unsafe_and_letters_are_not() {

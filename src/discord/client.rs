@@ -45,7 +45,7 @@ pub enum StartError {
 pub async fn run(
     assistant: Assistant,
     config: DiscordConfig,
-    mut stop: broadcast::Receiver<()>,
+    mut stop: crate::shutdown::Shutdown,
 ) -> Result<(), StartError> {
     let token = std::env::var(&config.token_env)
         .ok()
@@ -83,12 +83,12 @@ pub async fn run(
             ChannelId::new(config.staff_channel),
             config.staff_page_url.clone(),
             default_language,
-            stop.resubscribe(),
+            stop.clone(),
         ))
     });
     let result = tokio::select! {
         r = client.start() => r.map_err(|source| StartError::Rejected { env: config.token_env.clone(), source }),
-        _ = stop.recv() => {
+        _ = stop.wait() => {
             shards.shutdown_all().await;
             Ok(())
         }
@@ -107,12 +107,12 @@ async fn notify_staff(
     channel: ChannelId,
     staff_page_url: String,
     lang: Language,
-    mut stop: broadcast::Receiver<()>,
+    mut stop: crate::shutdown::Shutdown,
 ) {
     loop {
         let event = tokio::select! {
             e = events.recv() => e,
-            _ = stop.recv() => return,
+            _ = stop.wait() => return,
         };
         match event {
             Ok(event) => {
@@ -326,13 +326,12 @@ impl Handler {
         }
     }
 
-    /// Calls the blocking engine off the async threads.
+    /// Asks the engine (off the async threads, with back-pressure).
     async fn handle(&self, incoming: Incoming) -> Option<crate::assistant::Reply> {
-        let assistant = self.assistant.clone();
-        match tokio::task::spawn_blocking(move || assistant.handle(incoming)).await {
+        match self.assistant.reply(incoming).await {
             Ok(reply) => Some(reply),
             Err(e) => {
-                tracing::error!(error = %e, "the engine panicked on a Discord message");
+                tracing::error!(error = ?e, "the engine failed on a Discord message");
                 None
             }
         }

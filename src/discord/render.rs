@@ -252,9 +252,7 @@ fn render_hits(hits: &[Hit], lang: Language) -> Vec<RenderedEmbed> {
 }
 
 fn usable_url(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= MAX_URL
-        && !url.contains(|c: char| c.is_whitespace() || c.is_control())
+    crate::text::is_http_url(url) && url.len() <= MAX_URL
 }
 
 /// The excerpt with matched words in bold, within `max` characters, cut between words.

@@ -118,9 +118,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
         )
     })?;
     let (url, url_line) = required("url")?;
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.contains(char::is_whitespace)
-    {
+    if !crate::text::is_http_url(url) {
         return Err(err(
             url_line,
             format!("url '{url}' is not an http(s) address"),

@@ -184,14 +184,9 @@ pub fn is_robot_address(address: &str) -> bool {
     let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
     let local = local.trim_matches('"');
     let local = local.split('+').next().unwrap_or_default();
-    let squeezed: String = local
-        .to_lowercase()
+    let squeezed: String = crate::text::fold(local)
         .chars()
         .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
-        .map(|c| match c {
-            'é' | 'è' | 'ê' => 'e',
-            c => c,
-        })
         .collect();
     if squeezed.is_empty() {
         return false;

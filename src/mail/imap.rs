@@ -15,7 +15,7 @@ use rustls_pki_types::ServerName;
 use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::TlsConnector;
 
@@ -71,7 +71,7 @@ pub async fn run(
     processor: Processor,
     outbox: Arc<Notify>,
     inbox_read: Arc<AtomicBool>,
-    mut stop: broadcast::Receiver<()>,
+    mut stop: crate::shutdown::Shutdown,
 ) {
     let mut failures: u32 = 0;
     loop {
@@ -92,7 +92,7 @@ pub async fn run(
                 tracing::warn!(error = %e, attempt = failures, retry_in_s = wait.as_secs_f32(), "the contact mailbox is unreachable; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
-                    _ = stop.recv() => return,
+                    _ = stop.wait() => return,
                 }
             }
         }
@@ -195,7 +195,7 @@ async fn session(
     processor: &Processor,
     outbox: &Arc<Notify>,
     inbox_read: &AtomicBool,
-    stop: &mut broadcast::Receiver<()>,
+    stop: &mut crate::shutdown::Shutdown,
     failures: &mut u32,
 ) -> Result<(), MailError> {
     let mut session = connect(settings).await?;
@@ -247,7 +247,7 @@ async fn session(
             let (wait, _interrupt) = idle.wait_with_timeout(settings.idle);
             let woke = tokio::select! {
                 r = wait => Some(r),
-                _ = stop.recv() => None,
+                _ = stop.wait() => None,
             };
             match woke {
                 None => return Ok(()),
@@ -259,7 +259,7 @@ async fn session(
         } else {
             tokio::select! {
                 _ = tokio::time::sleep(settings.poll) => {}
-                _ = stop.recv() => {
+                _ = stop.wait() => {
                     let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
                     return Ok(());
                 }

@@ -7,7 +7,6 @@
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use time::format_description::well_known::Rfc3339;
@@ -17,7 +16,8 @@ use crate::language::Language;
 use crate::requests::model::RequestRef;
 
 /// The mail tables, one migration per string, each applied once (never edit a shipped one).
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     -- Every message read from the mailbox, by Message-ID or content hash.
     CREATE TABLE mail_messages (
         fingerprint TEXT PRIMARY KEY NOT NULL,
@@ -79,15 +79,23 @@ const MIGRATIONS: &[&str] = &[r#"
         uidvalidity INTEGER NOT NULL,
         last_uid INTEGER NOT NULL
     ) STRICT;
-    "#];
+    "#,
+    r#"
+    -- The person each email is about (the requester a staff notice names), so an
+    -- erasure finds the emails that mention them, not only those sent to them.
+    ALTER TABLE mail_outbox ADD COLUMN about TEXT;
+    UPDATE mail_outbox SET about = recipient WHERE kind <> 'staff';
+    CREATE INDEX mail_outbox_about ON mail_outbox (about);
+    "#,
+];
 
 /// What the mail ledger could not do.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("mail ledger database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("mail ledger database is newer than this guichet ({found} migrations, {known} known)")]
-    TooNew { found: i64, known: i64 },
+    #[error("mail ledger database")]
+    Db(#[from] crate::db::DbError),
     #[error("mail ledger: {0}")]
     Invalid(String),
 }
@@ -179,6 +187,9 @@ pub struct Outgoing {
     pub raw: Vec<u8>,
     /// The thread a reply to it continues (None: not a conversation, e.g. staff mail).
     pub thread: Option<String>,
+    /// The address of the person it is about, lowercased (the recipient of a reply, the
+    /// requester a staff notice names): erasing that person erases the email.
+    pub about: String,
 }
 
 /// Everything decided about one message, written at once.
@@ -273,33 +284,8 @@ fn read_time(text: &str) -> Option<OffsetDateTime> {
 impl Ledger {
     /// Opens (and migrates) the ledger in the SQLite file at `path`.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "secure_delete", "ON")?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS mail_schema_migrations (
-                version INTEGER PRIMARY KEY NOT NULL,
-                applied_at TEXT NOT NULL
-            ) STRICT;",
-        )?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found: i64 = tx.query_row("SELECT COUNT(*) FROM mail_schema_migrations", [], |r| {
-            r.get(0)
-        })?;
-        let known = MIGRATIONS.len() as i64;
-        if found > known {
-            return Err(LedgerError::TooNew { found, known });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO mail_schema_migrations (version, applied_at) VALUES (?1, ?2)",
-                params![i as i64 + 1, time_text(OffsetDateTime::now_utc())],
-            )?;
-        }
-        tx.commit()?;
+        let mut conn = crate::db::open(path)?;
+        crate::db::migrate(&mut conn, "mail", "mail_schema_migrations", MIGRATIONS)?;
         Ok(Ledger {
             conn: Mutex::new(conn),
         })
@@ -371,9 +357,9 @@ impl Ledger {
         }
         for out in &decision.outgoing {
             tx.execute(
-                "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5)",
-                params![out.message_id, out.recipient, out.kind, out.raw, at],
+                "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6)",
+                params![out.message_id, out.recipient, out.kind, out.raw, at, out.about],
             )?;
             if let Some(thread) = &out.thread {
                 tx.execute(
@@ -392,9 +378,9 @@ impl Ledger {
     pub fn queue(&self, out: &Outgoing, now: OffsetDateTime) -> Result<(), LedgerError> {
         let at = time_text(now);
         self.lock().execute(
-            "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5)",
-            params![out.message_id, out.recipient, out.kind, out.raw, at],
+            "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6)",
+            params![out.message_id, out.recipient, out.kind, out.raw, at, out.about],
         )?;
         Ok(())
     }
@@ -636,7 +622,7 @@ impl Ledger {
     /// Forgets the personal data older than `before`: unconfirmed inquiries, thread
     /// participants, sent emails and the senders of old messages (their fingerprints stay,
     /// so a message is still never answered twice). Returns the inquiries erased.
-    pub fn purge(&self, before: OffsetDateTime) -> Result<usize, LedgerError> {
+    pub fn purge_older(&self, before: OffsetDateTime) -> Result<usize, LedgerError> {
         let before = time_text(before);
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -658,7 +644,7 @@ impl Ledger {
     }
 
     /// Erases everything kept about `address` (lowercased); returns the rows removed.
-    pub fn erase(&self, address: &str) -> Result<usize, LedgerError> {
+    pub fn erase_address(&self, address: &str) -> Result<usize, LedgerError> {
         let address = address.trim().to_lowercase();
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -667,8 +653,9 @@ impl Ledger {
             "DELETE FROM mail_threads WHERE participant = ?1",
             [&address],
         )?;
+        // Pending emails too: nothing is sent to, or about, an erased person.
         n += tx.execute(
-            "DELETE FROM mail_outbox WHERE recipient = ?1 AND state IN ('sent', 'failed')",
+            "DELETE FROM mail_outbox WHERE recipient = ?1 OR about = ?1",
             [&address],
         )?;
         n += tx.execute(
@@ -676,7 +663,34 @@ impl Ledger {
             [&address],
         )?;
         tx.commit()?;
+        // The WAL still holds the pages as they were before: copy the change into the
+        // main file and empty it.
+        crate::db::checkpoint(&conn);
         Ok(n)
+    }
+}
+
+/// The mail channel's part of an erasure or a purge (see [`crate::privacy`]).
+impl crate::privacy::PersonalData for Ledger {
+    fn holder(&self) -> &'static str {
+        "mail ledger"
+    }
+
+    fn erase(
+        &self,
+        email: &crate::requests::model::Email,
+        _by: &str,
+        _now: OffsetDateTime,
+    ) -> Result<Vec<(&'static str, usize)>, crate::privacy::PrivacyError> {
+        let n = self
+            .erase_address(email.as_str())
+            .map_err(|e| crate::privacy::PrivacyError::new("mail ledger", e))?;
+        Ok(vec![("mail record", n)])
+    }
+
+    fn purge(&self, before: OffsetDateTime) -> Result<usize, crate::privacy::PrivacyError> {
+        self.purge_older(before)
+            .map_err(|e| crate::privacy::PrivacyError::new("mail ledger", e))
     }
 }
 
@@ -697,6 +711,7 @@ mod tests {
             kind: "reply",
             raw: b"Subject: x\r\n\r\nbody".to_vec(),
             thread: Some(thread.into()),
+            about: to.into(),
         }
     }
 
@@ -850,11 +865,11 @@ mod tests {
         l.record(&c, now).unwrap();
         assert_eq!(l.inquiry("t3").unwrap().unwrap().request, Some(reference));
         assert_eq!(
-            l.purge(now - time::Duration::days(1)).unwrap(),
+            l.purge_older(now - time::Duration::days(1)).unwrap(),
             0,
             "recent inquiries stay"
         );
-        assert!(l.erase("Carol@X.org").unwrap() >= 1);
+        assert!(l.erase_address("Carol@X.org").unwrap() >= 1);
         assert_eq!(l.inquiry("t3").unwrap(), None);
         assert_eq!(
             l.outcome("mid:c@x").unwrap(),

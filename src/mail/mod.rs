@@ -18,6 +18,8 @@ pub mod ledger;
 pub mod outbox;
 pub mod parse;
 pub mod process;
+pub mod render;
+pub mod subject;
 pub mod tls;
 
 use std::path::Path;
@@ -25,7 +27,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 
 use crate::assistant::Assistant;
 use crate::config::Config;
@@ -156,7 +158,7 @@ pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, Mai
 pub async fn run(
     assistant: Assistant,
     config: Config,
-    stop: broadcast::Sender<()>,
+    stop: crate::shutdown::Shutdown,
 ) -> Result<(), MailError> {
     let mail = config.mail.clone();
     let imap_password =
@@ -203,7 +205,7 @@ pub async fn run(
         inbox_read.clone(),
     );
     // Replies decided before a stop go out before any new mail is read.
-    let mut first_stop = stop.subscribe();
+    let mut first_stop = stop.clone();
     let ledger = processor.ledger().clone();
     tokio::task::spawn_blocking(move || ledger.retry_pending_now(time::OffsetDateTime::now_utc()))
         .await
@@ -216,54 +218,23 @@ pub async fn run(
         }
     }
     let wake = Arc::new(Notify::new());
-    let retention = time::Duration::days(i64::from(config.privacy.conversation_retention_days));
-    let purging = tokio::spawn(purge_hourly(
-        processor.ledger().clone(),
-        retention,
-        stop.subscribe(),
-    ));
     let notifying = tokio::spawn(processor.clone().notify_staff_of_events(
         events,
         wake.clone(),
-        stop.subscribe(),
+        stop.clone(),
     ));
-    let sending = tokio::spawn(sender.run(wake.clone(), stop.subscribe()));
+    let sending = tokio::spawn(sender.run(wake.clone(), stop.clone()));
     let reading = tokio::spawn(imap::run(
         imap_settings,
         processor,
         wake,
         inbox_read,
-        stop.subscribe(),
+        stop.clone(),
     ));
     let _ = reading.await;
     let _ = sending.await;
-    let _ = purging.await;
     let _ = notifying.await;
     Ok(())
-}
-
-/// Erases what the mail channel keeps about people once the retention period is over.
-async fn purge_hourly(
-    ledger: Arc<Ledger>,
-    retention: time::Duration,
-    mut stop: broadcast::Receiver<()>,
-) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                let l = ledger.clone();
-                let cutoff = time::OffsetDateTime::now_utc() - retention;
-                match tokio::task::spawn_blocking(move || l.purge(cutoff)).await {
-                    Ok(Ok(0)) => {}
-                    Ok(Ok(n)) => tracing::info!(inquiries = n, "erased unconfirmed email inquiries past their retention period"),
-                    Ok(Err(e)) => tracing::error!(error = %e, "purging the mail records failed"),
-                    Err(e) => tracing::error!(error = %e, "the mail purge task panicked"),
-                }
-            }
-            _ = stop.recv() => return,
-        }
-    }
 }
 
 #[cfg(test)]

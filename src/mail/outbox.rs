@@ -14,7 +14,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use time::OffsetDateTime;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 
 use super::ledger::{Due, Ledger};
 use super::MailError;
@@ -106,7 +106,7 @@ impl Sender {
     /// Sends everything due now, once each, a few at a time; returns how many were sent.
     pub async fn send_due(
         &mut self,
-        stop: &mut broadcast::Receiver<()>,
+        stop: &mut crate::shutdown::Shutdown,
     ) -> Result<usize, MailError> {
         let mut total = 0;
         loop {
@@ -148,7 +148,7 @@ impl Sender {
 
     /// How many emails the per-minute cap allows now, waiting for room if there is none;
     /// None when stopped meanwhile.
-    async fn room(&mut self, stop: &mut broadcast::Receiver<()>) -> Option<usize> {
+    async fn room(&mut self, stop: &mut crate::shutdown::Shutdown) -> Option<usize> {
         let window = Duration::from_secs(60);
         loop {
             while self.sent.front().is_some_and(|t| t.elapsed() >= window) {
@@ -167,7 +167,7 @@ impl Sender {
                 window.saturating_sub(self.sent.front().map(|t| t.elapsed()).unwrap_or_default());
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = stop.recv() => return None,
+                _ = stop.wait() => return None,
             }
         }
     }
@@ -235,7 +235,7 @@ impl Sender {
     }
 
     /// Sends until `stop` fires: whenever woken, and when a retry falls due.
-    pub async fn run(mut self, wake: Arc<Notify>, mut stop: broadcast::Receiver<()>) {
+    pub async fn run(mut self, wake: Arc<Notify>, mut stop: crate::shutdown::Shutdown) {
         loop {
             if let Err(e) = self.send_due(&mut stop).await {
                 tracing::error!(error = %e, "the outbox could not be read or updated");
@@ -257,7 +257,7 @@ impl Sender {
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
-                _ = stop.recv() => return,
+                _ = stop.wait() => return,
             }
         }
     }

@@ -15,13 +15,10 @@ use super::ledger::{Decision, Inquiry, Ledger, LedgerError, Outcome, Outgoing};
 use super::parse::{self, Inbound};
 use tokio::sync::{broadcast, Notify};
 
-use crate::assistant::{self, Assistant, Incoming, RequestLogged, Sender};
+use crate::assistant::{self, confirmation, Assistant, Letter, RequestLogged, Sender};
 use crate::language::Language;
-use crate::requests::model::{Channel, Email, Request, RequestRef, Speaker, TranscriptEntry};
+use crate::requests::model::{Channel, Email, Request, RequestRef};
 use crate::requests::StoreError;
-
-/// At most this much of a message is searched (the whole text is kept with the inquiry).
-const QUESTION_CHARS: usize = 1_500;
 
 /// How the mail channel decides, from the configuration.
 #[derive(Debug, Clone)]
@@ -103,7 +100,7 @@ impl Processor {
         let Some(staff) = &self.settings.staff else {
             return Ok(false);
         };
-        let Some(request) = self.assistant.store().get_request(reference)? else {
+        let Some(request) = self.assistant.request(reference)? else {
             return Ok(false);
         };
         let note = self.staff_note(staff, &request, compose::StaffNotice::NewRequest)?;
@@ -116,12 +113,12 @@ impl Processor {
         self,
         mut events: broadcast::Receiver<RequestLogged>,
         outbox: Arc<Notify>,
-        mut stop: broadcast::Receiver<()>,
+        mut stop: crate::shutdown::Shutdown,
     ) {
         loop {
             let event = tokio::select! {
                 e = events.recv() => e,
-                _ = stop.recv() => return,
+                _ = stop.wait() => return,
             };
             match event {
                 Ok(e) if e.channel == Channel::Email => {}
@@ -271,13 +268,12 @@ impl Processor {
         sender: &str,
         now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
-        let store = self.assistant.store();
         // A reference in the subject attaches only with guichet's tag or from the requester.
         if let Some((reference, tag)) = compose::subject_reference(&message.subject) {
             let signed = tag
                 .as_deref()
                 .is_some_and(|t| compose::verify_tag(&self.settings.secret, &reference, t));
-            if let Some(request) = store.get_request(&reference)? {
+            if let Some(request) = self.assistant.request(&reference)? {
                 if signed
                     || request
                         .requester_email
@@ -296,10 +292,10 @@ impl Processor {
             Some(t) => self.ledger.inquiry(t)?,
             None => None,
         };
-        let confirming = compose::is_confirmation(&message.text);
+        let confirming = confirmation::is_confirmation(&message.text);
         if let Some(inquiry) = inquiry {
             if let Some(reference) = inquiry.request {
-                if let Some(request) = store.get_request(&reference)? {
+                if let Some(request) = self.assistant.request(&reference)? {
                     if confirming {
                         return self.acknowledge(message, sender, &inquiry, &request, false, now);
                     }
@@ -336,34 +332,9 @@ impl Processor {
         let new_thread = thread.is_none();
         let thread = thread.unwrap_or_else(|| thread_key(&message.fingerprint));
         let subject = compose::strip_reply_prefixes(&message.subject);
-        // A new conversation's subject is often the question itself ("Lettre d'appui"),
-        // or says nothing ("Question", "Bonjour"): ask with the text, the subject and the
-        // text, or the subject, whichever the knowledge base answers first.
-        let body = message.text.trim();
-        let mut candidates = vec![body.to_string()];
-        if new_thread && !subject.is_empty() {
-            candidates.push(format!("{subject}\n{body}"));
-            candidates.push(subject.to_string());
-        }
-        candidates.retain(|c| !c.trim().is_empty());
-        let knowledge = self.assistant.knowledge();
-        let default_language = self.assistant.settings().default_language;
-        let question = candidates
-            .iter()
-            .find(|c| {
-                let cut: String = c.chars().take(QUESTION_CHARS).collect();
-                crate::question::Question::parse(&cut).is_ok_and(|q| {
-                    let lang = Language::detect(&cut).unwrap_or(default_language);
-                    knowledge.ask_in(&q, lang).answered
-                })
-            })
-            .or(candidates.get(1).or(candidates.first()))
-            .cloned()
-            .unwrap_or_default();
-        let question: String = question.chars().take(QUESTION_CHARS).collect();
         let from = sender_of(message);
-        let reply = self.assistant.ask_at(
-            Incoming {
+        let reply = self.assistant.answer_inquiry(
+            Letter {
                 channel: Channel::Email,
                 conversation: thread.clone(),
                 sender: Sender {
@@ -371,9 +342,9 @@ impl Processor {
                     email: Email::parse(sender).ok(),
                     handle: None,
                 },
-                text: question,
-                action: None,
-                lang_hint: Language::detect(subject),
+                subject: subject.to_string(),
+                body: message.text.clone(),
+                opens: new_thread,
             },
             now,
         );
@@ -424,11 +395,11 @@ impl Processor {
         inquiry: Inquiry,
         now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
-        let details = compose::reply_details(&message.text);
+        let details = confirmation::reply_details(&message.text);
         let email = Email::parse(sender).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut attachments = inquiry.attachments.clone();
         attachments.extend(message.attachments.iter().map(|a| a.name.clone()));
-        let (logged, created) = self.assistant.log_inquiry(
+        let (request, created) = self.assistant.confirm_inquiry(
             Channel::Email,
             &inquiry.thread,
             assistant::Inquiry {
@@ -447,11 +418,6 @@ impl Processor {
             },
             now,
         )?;
-        let request = self
-            .assistant
-            .store()
-            .get_request(&logged.reference)?
-            .ok_or(StoreError::NotFound(logged.reference))?;
         self.acknowledge(message, sender, &inquiry, &request, created, now)
     }
 
@@ -523,20 +489,8 @@ impl Processor {
         if text.trim().is_empty() {
             text = message.subject.clone();
         }
-        let text: String = text
-            .chars()
-            .take(crate::requests::model::MAX_DESCRIPTION_CHARS / 2)
-            .collect();
-        self.assistant.store().append_transcript(
-            &request.reference,
-            TranscriptEntry {
-                at: now,
-                from: Speaker::Person,
-                text,
-            },
-            now,
-        )?;
-        tracing::info!(reference = %request.reference, "an email was added to a request; staff can see it in its transcript");
+        self.assistant
+            .add_to_request(&request.reference, &text, now)?;
         let lang = request.language;
         let tag = compose::thread_tag(&self.settings.secret, &request.reference);
         let draft = self.draft(
@@ -580,7 +534,10 @@ impl Processor {
             lang,
             notice,
         )?;
-        Ok(draft.into_outgoing("staff", None))
+        let mut out = draft.into_outgoing("staff", None);
+        // Sent to staff, but about the requester: erasing them erases it.
+        out.about = request.requester_email.as_str().to_lowercase();
+        Ok(out)
     }
 
     fn draft(
@@ -623,6 +580,7 @@ impl compose::Draft {
             message_id: self.message_id,
             recipient: self.to.to_lowercase(),
             kind,
+            about: self.to.to_lowercase(),
             raw: self.raw,
             thread,
         }

@@ -306,14 +306,7 @@ fn line(text: &str) -> String {
 
 /// [`line`], cut to [`MAX_CELL_CHARS`] with an ellipsis.
 fn cell(text: &str) -> String {
-    let text = line(text);
-    if text.chars().count() <= MAX_CELL_CHARS {
-        text
-    } else {
-        let mut short: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
-        short.push('…');
-        short
-    }
+    crate::text::clip(&line(text), MAX_CELL_CHARS)
 }
 
 /// A text keeping its line breaks (CR LF and lone CR become LF), with tabs as spaces and

@@ -12,12 +12,14 @@
 //! The store's methods block (SQLite waits up to five seconds for a busy database): from
 //! async code, call them inside `tokio::task::spawn_blocking`.
 
+pub mod desk;
 pub mod export;
 pub mod model;
 pub mod sqlite;
 
 use time::OffsetDateTime;
 
+pub use desk::RequestDesk;
 pub use model::{
     AuditEvent, AuditKind, Channel, Email, ModelError, NewRequest, Request, RequestRef,
     RequestStatus, RequestType, Speaker, StaffNote, TranscriptEntry,
@@ -30,12 +32,21 @@ pub const GUICHET_ACTOR: &str = "guichet";
 
 /// Where requests and conversations are kept. Shared as `Arc<dyn RequestStore>`; every
 /// method is one transaction, and every change to a request writes an audit event with it.
-pub trait RequestStore: Send + Sync {
+pub trait RequestStore: crate::privacy::PersonalData {
     /// The saved state of a chat or email conversation, if any.
     fn load_conversation(&self, key: &str) -> Result<Option<StoredConversation>, StoreError>;
     /// Saves a conversation, replacing any earlier state under the same key (its
     /// `created_at` is kept from the first save).
     fn save_conversation(&self, conversation: &StoredConversation) -> Result<(), StoreError>;
+    /// Saves a conversation only if it is still as it was loaded: `loaded_at` is the
+    /// `updated_at` it had then (`None`: it did not exist). Returns false, writing
+    /// nothing, when it was changed, erased or purged meanwhile (by another process, such
+    /// as `guichet requests erase` while `serve` runs): erased data is never written back.
+    fn save_conversation_if(
+        &self,
+        conversation: &StoredConversation,
+        loaded_at: Option<OffsetDateTime>,
+    ) -> Result<bool, StoreError>;
     /// Forgets a conversation; forgetting an unknown key is not an error.
     fn delete_conversation(&self, key: &str) -> Result<(), StoreError>;
     /// Deletes the conversations last updated before `idle_since` (abandoned drafts hold

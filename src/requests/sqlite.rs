@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use time::format_description::BorrowedFormatItem;
@@ -153,31 +152,9 @@ impl SqliteStore {
     /// Opens (creating it and its folder if needed) the database at `path`, and brings its
     /// schema up to date. Fails if the file was written by a newer guichet.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Database(format!("cannot create folder {}: {e}", parent.display()))
-            })?;
-        }
-        let is_new = !path.exists();
-        let mut conn = Connection::open(path)
-            .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
-        if is_new {
-            restrict_permissions(path);
-        }
-        // Set first, so that switching to WAL and migrating wait for another process
-        // holding the file instead of failing at once.
-        conn.busy_timeout(Duration::from_millis(5000))?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(path = %path.display(), mode, "SQLite refused WAL journaling");
-        }
-        // secure_delete overwrites erased rows with zeros, so an erasure does not leave the
-        // person's data in free pages of the file.
-        conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
-        )?;
-        migrate(&mut conn)?;
+        let mut conn = crate::db::open(path).map_err(db_error)?;
+        crate::db::migrate(&mut conn, "request", "schema_migrations", MIGRATIONS)
+            .map_err(db_error)?;
         tracing::debug!(path = %path.display(), "request database open");
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -343,72 +320,15 @@ impl SqliteStore {
     }
 }
 
-/// Makes a new database file readable by its owner only: it holds personal data.
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
-        tracing::warn!(
-            path = %path.display(),
-            %error,
-            "cannot restrict the request database's permissions"
-        );
+/// A database failure, with its causes, for the logs (never shown to users as is).
+fn db_error(error: crate::db::DbError) -> StoreError {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
     }
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) {}
-
-/// Applies the migrations not yet recorded, each in its own transaction.
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY,
-            applied_at TEXT NOT NULL
-        )",
-    )?;
-    let known = MIGRATIONS.len() as i64;
-    let newest: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |row| row.get(0),
-    )?;
-    if newest > known {
-        return Err(StoreError::Database(format!(
-            "the request database has schema version {newest}, newer than this guichet \
-             knows ({known}); upgrade guichet"
-        )));
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate() {
-        let version = index as i64 + 1;
-        if version <= newest {
-            continue;
-        }
-        // Checked again inside the transaction, so two processes opening a fresh file at
-        // once cannot both apply the same migration.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-            [version],
-            |row| row.get(0),
-        )?;
-        if applied {
-            continue;
-        }
-        tx.execute_batch(sql).map_err(|e| {
-            StoreError::Database(format!("migration {version} of the request database: {e}"))
-        })?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
-            params![
-                version,
-                db_time("migration time", OffsetDateTime::now_utc())?
-            ],
-        )?;
-        tx.commit()?;
-        tracing::info!(version, "request database migrated");
-    }
-    Ok(())
+    StoreError::Database(text)
 }
 
 /// Formats a time for the database (see [`DB_TIME`]).
@@ -417,6 +337,47 @@ fn db_time(field: &'static str, at: OffsetDateTime) -> Result<String, StoreError
     at.to_offset(UtcOffset::UTC)
         .format(DB_TIME)
         .map_err(|e| StoreError::Invalid(format!("{field}: {e}")))
+}
+
+/// A conversation checked and in its database form.
+struct ConversationRow<'a> {
+    key: String,
+    channel: &'static str,
+    contact_email: Option<&'a str>,
+    state: String,
+    created_at: String,
+    updated_at: String,
+}
+
+fn conversation_row(conversation: &StoredConversation) -> Result<ConversationRow<'_>, StoreError> {
+    let key = one_line(
+        "conversation key",
+        &conversation.key,
+        MAX_CONVERSATION_KEY_CHARS,
+        true,
+    )?;
+    if key != conversation.key {
+        // Trimming would silently save under another key than the one loaded later.
+        return Err(StoreError::Invalid(
+            "conversation key must not start or end with spaces".into(),
+        ));
+    }
+    let state = to_json_text(&conversation.state)?;
+    if state.len() > MAX_CONVERSATION_STATE_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "conversation state is too large ({} bytes; at most {})",
+            state.len(),
+            MAX_CONVERSATION_STATE_BYTES
+        )));
+    }
+    Ok(ConversationRow {
+        key,
+        channel: conversation.channel.code(),
+        contact_email: conversation.contact_email.as_ref().map(Email::as_str),
+        state,
+        created_at: db_time("conversation created_at", conversation.created_at)?,
+        updated_at: db_time("conversation updated_at", conversation.updated_at)?,
+    })
 }
 
 /// A value in the database that guichet could not have written.
@@ -617,28 +578,7 @@ impl RequestStore for SqliteStore {
     }
 
     fn save_conversation(&self, conversation: &StoredConversation) -> Result<(), StoreError> {
-        let key = one_line(
-            "conversation key",
-            &conversation.key,
-            MAX_CONVERSATION_KEY_CHARS,
-            true,
-        )?;
-        if key != conversation.key {
-            // Trimming would silently save under another key than the one loaded later.
-            return Err(StoreError::Invalid(
-                "conversation key must not start or end with spaces".into(),
-            ));
-        }
-        let state = to_json_text(&conversation.state)?;
-        if state.len() > MAX_CONVERSATION_STATE_BYTES {
-            return Err(StoreError::Invalid(format!(
-                "conversation state is too large ({} bytes; at most {})",
-                state.len(),
-                MAX_CONVERSATION_STATE_BYTES
-            )));
-        }
-        let created_at = db_time("conversation created_at", conversation.created_at)?;
-        let updated_at = db_time("conversation updated_at", conversation.updated_at)?;
+        let row = conversation_row(conversation)?;
         self.lock()
             .prepare_cached(
                 r#"INSERT INTO conversations
@@ -651,14 +591,55 @@ impl RequestStore for SqliteStore {
                    updated_at = excluded.updated_at"#,
             )?
             .execute(params![
-                key,
-                conversation.channel.code(),
-                conversation.contact_email.as_ref().map(Email::as_str),
-                state,
-                created_at,
-                updated_at
+                row.key,
+                row.channel,
+                row.contact_email,
+                row.state,
+                row.created_at,
+                row.updated_at
             ])?;
         Ok(())
+    }
+
+    fn save_conversation_if(
+        &self,
+        conversation: &StoredConversation,
+        loaded_at: Option<OffsetDateTime>,
+    ) -> Result<bool, StoreError> {
+        let row = conversation_row(conversation)?;
+        let conn = self.lock();
+        let written = match loaded_at {
+            None => conn
+                .prepare_cached(
+                    r#"INSERT INTO conversations
+                       ("key", channel, contact_email, state, created_at, updated_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                   ON CONFLICT ("key") DO NOTHING"#,
+                )?
+                .execute(params![
+                    row.key,
+                    row.channel,
+                    row.contact_email,
+                    row.state,
+                    row.created_at,
+                    row.updated_at
+                ])?,
+            Some(loaded_at) => conn
+                .prepare_cached(
+                    r#"UPDATE conversations
+                   SET channel = ?2, contact_email = ?3, state = ?4, updated_at = ?5
+                   WHERE "key" = ?1 AND updated_at = ?6"#,
+                )?
+                .execute(params![
+                    row.key,
+                    row.channel,
+                    row.contact_email,
+                    row.state,
+                    row.updated_at,
+                    db_time("conversation loaded_at", loaded_at)?
+                ])?,
+        };
+        Ok(written == 1)
     }
 
     fn delete_conversation(&self, key: &str) -> Result<(), StoreError> {
@@ -1025,9 +1006,7 @@ impl RequestStore for SqliteStore {
         })?;
         // Copy the change into the main file and empty the WAL, which still holds the old
         // pages with the person's data.
-        if let Err(error) = self.lock().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
-            tracing::warn!(%error, "cannot checkpoint the request database after an erasure");
-        }
+        crate::db::checkpoint(&self.lock());
         // Counts only: logging the address would defeat the erasure.
         tracing::info!(
             requests = erasure.requests,
@@ -1035,6 +1014,33 @@ impl RequestStore for SqliteStore {
             "person's data erased"
         );
         Ok(erasure)
+    }
+}
+
+/// The request log's part of an erasure or a purge (see [`crate::privacy`]).
+impl crate::privacy::PersonalData for SqliteStore {
+    fn holder(&self) -> &'static str {
+        "request log"
+    }
+
+    fn erase(
+        &self,
+        email: &Email,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(&'static str, usize)>, crate::privacy::PrivacyError> {
+        let erased = self
+            .erase_person(email, by, now)
+            .map_err(|e| crate::privacy::PrivacyError::new("request log", e))?;
+        Ok(vec![
+            ("request", erased.requests),
+            ("conversation", erased.conversations),
+        ])
+    }
+
+    fn purge(&self, before: OffsetDateTime) -> Result<usize, crate::privacy::PrivacyError> {
+        self.purge_conversations(before)
+            .map_err(|e| crate::privacy::PrivacyError::new("request log", e))
     }
 }
 

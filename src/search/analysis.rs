@@ -115,6 +115,11 @@ pub fn fold_words(text: &str) -> Vec<String> {
     terms(&mut analyzer, text)
 }
 
+/// Folded words of `text` joined by single spaces ("Qu'est-ce" → "qu est ce").
+pub fn fold_phrase(text: &str) -> String {
+    fold_words(text).join(" ")
+}
+
 /// Whether a folded word carries no meaning for search, in either language.
 pub fn is_stop_word(folded: &str) -> bool {
     stop_words().contains(folded)
@@ -538,6 +543,15 @@ mod tests {
         assert_eq!(en("CIHR"), vec!["cihr"]);
         assert_eq!(fr("IRSC"), vec!["irsc"]);
         assert_eq!(fold_words("FRQ–S"), vec!["frq", "s"]);
+    }
+
+    #[test]
+    fn a_folded_phrase_is_its_folded_words_joined_by_spaces() {
+        assert_eq!(
+            fold_phrase("Qu'est-ce que l'Unité ?"),
+            "qu est ce que l unite"
+        );
+        assert_eq!(fold_phrase(" … "), "");
     }
 
     #[test]

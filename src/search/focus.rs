@@ -8,7 +8,7 @@
 //! interrogative opening, "I'd like to know", "pourriez-vous", an imperative request) are
 //! the *questions*. Only word lists decide, no per-question rule.
 
-use super::analysis::{fold_words, is_stop_word};
+use super::analysis::{fold_phrase, is_stop_word};
 
 /// The most questions kept from one message (a long email may ask a few things).
 pub const MAX_QUESTIONS: usize = 3;
@@ -525,11 +525,6 @@ fn is_abbreviation(before: &str) -> bool {
     ];
     ABBREVIATIONS.contains(&lower.as_str())
         || (last.chars().count() == 1 && last.chars().all(char::is_uppercase))
-}
-
-/// Folded words of `text` joined by single spaces ("Qu'est-ce" → "qu est ce").
-fn fold_phrase(text: &str) -> String {
-    fold_words(text).join(" ")
 }
 
 fn starts_with_any(folded: &str, openings: &[&str]) -> bool {

@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod answer;
 pub mod decision;
 pub mod focus;
+mod hits;
 pub mod index;
 pub mod query;
 pub mod spelling;
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -32,9 +33,10 @@ pub use decision::{Decision, Signals, Verdict};
 pub use index::{IndexError, Manifest};
 
 use crate::config::{Config, SearchConfig};
-use crate::knowledge::{Kind, Synonyms};
+use crate::knowledge::Synonyms;
 use crate::language::Language;
 use crate::question::Question;
+use hits::{highlight_of, Candidate, Matcher, Ranked};
 use query::{lang_slot, Concept, Origin};
 use spelling::Speller;
 
@@ -421,114 +423,6 @@ impl Knowledge {
         })
     }
 
-    /// Picks the hits to show from ranked passages: one per document (a passage in the
-    /// other language gives way to its translation's best passage when that one also
-    /// matches), each at least [`RELATIVE_CUTOFF`] of the best score.
-    fn select(
-        &self,
-        ranked: Vec<Ranked>,
-        lang: Language,
-        m: &Matcher<'_>,
-    ) -> tantivy::Result<Vec<Hit>> {
-        let best_score = ranked.first().map(|r| r.score).unwrap_or(0.0);
-        let mut best_of_doc: HashMap<&str, usize> = HashMap::new();
-        for (i, r) in ranked.iter().enumerate() {
-            if r.signals.coverage > 0.0 {
-                best_of_doc.entry(r.candidate.doc_id.as_str()).or_insert(i);
-            }
-        }
-        let mut order: Vec<usize> = Vec::with_capacity(ranked.len());
-        for (i, r) in ranked.iter().enumerate() {
-            if r.score < RELATIVE_CUTOFF * best_score {
-                continue;
-            }
-            let twin = r
-                .candidate
-                .translation
-                .as_deref()
-                .filter(|_| r.candidate.lang != lang)
-                .and_then(|t| best_of_doc.get(t).copied());
-            order.push(twin.unwrap_or(i));
-        }
-        let mut used: HashSet<&str> = HashSet::new();
-        let mut hits = Vec::new();
-        for i in order {
-            if hits.len() == self.inner.config.max_hits {
-                break;
-            }
-            let c = &ranked[i].candidate;
-            if !used.insert(c.doc_id.as_str()) {
-                continue;
-            }
-            if let Some(t) = &c.translation {
-                used.insert(t.as_str());
-            }
-            // The excerpt comes from the passage of this document whose best sentence
-            // answers best (the fact asked may sit in another section than the one that
-            // matched the most words); the best-ranked passage wins ties.
-            let mut passages: Vec<(Excerpt, f32, String)> = ranked
-                .iter()
-                .filter(|r| r.candidate.doc_id == c.doc_id)
-                .map(|r| {
-                    let (e, s) = Excerpt::best(
-                        &r.candidate.text,
-                        &r.candidate.body,
-                        &r.highlight,
-                        m.wants_number,
-                    );
-                    (e, s, r.candidate.section.clone())
-                })
-                .collect();
-            if hits.is_empty() && m.wants_number {
-                // A figure is asked: it may sit in a passage that matched too little to
-                // be a candidate.
-                for p in self.passages_of(m.searcher, &c.doc_id)? {
-                    let highlight = highlight_of(m.concepts, m.weights, &p.body, lang_slot(p.lang));
-                    let (e, s) = Excerpt::best(&p.text, &p.body, &highlight, m.wants_number);
-                    passages.push((e, s, p.section));
-                }
-            }
-            let (excerpt, _, section) = passages
-                .into_iter()
-                .fold(None, |best: Option<(Excerpt, f32, String)>, x| match best {
-                    Some(b) if b.1 >= x.1 => Some(b),
-                    _ => Some(x),
-                })
-                .expect("the passage itself is among its document's passages");
-            let r = &ranked[i];
-            hits.push(Hit {
-                doc_id: c.doc_id.clone(),
-                title: c.title.clone(),
-                section: (!section.is_empty()).then_some(section),
-                url: c.url.clone(),
-                excerpt,
-                lang: c.lang,
-                kind: c.kind,
-                score: r.score,
-                coverage: r.signals.coverage,
-            });
-        }
-        Ok(hits)
-    }
-
-    /// Every passage of document `doc_id`, in order.
-    fn passages_of(&self, searcher: &Searcher, doc_id: &str) -> tantivy::Result<Vec<Candidate>> {
-        let f = &self.inner.fields;
-        let query = TermQuery::new(
-            Term::from_field_text(f.doc_id, doc_id),
-            IndexRecordOption::Basic,
-        );
-        let found = searcher.search(
-            &query,
-            &TopDocs::with_limit(MAX_PASSAGES_READ).order_by_score(),
-        )?;
-        let mut out = Vec::with_capacity(found.len());
-        for (_, address) in found {
-            out.push(Candidate::read(&searcher.doc(address)?, f));
-        }
-        Ok(out)
-    }
-
     /// A concept's weight is its rarity: ln(1 + N / (1 + df)), where df counts the passages
     /// holding its most common alternative. A concept the base never mentions gets the
     /// highest weight, so an off-topic word pulls confidence down.
@@ -653,70 +547,6 @@ impl Knowledge {
     }
 }
 
-struct Candidate {
-    doc_id: String,
-    lang: Language,
-    kind: Kind,
-    title: String,
-    url: Option<String>,
-    section: String,
-    text: String,
-    ordinal: u64,
-    translation: Option<String>,
-    /// The analysed passage text, read from the index.
-    body: Vec<analysis::Token>,
-    /// Analysed terms of the title, aliases and section, space-separated.
-    names: String,
-    /// Analysed terms of the document's typical questions, one per line.
-    questions: String,
-}
-
-impl Candidate {
-    fn read(doc: &TantivyDocument, f: &index::Fields) -> Candidate {
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let optional = |field| Some(text(field)).filter(|s: &String| !s.is_empty());
-        Candidate {
-            doc_id: text(f.doc_id),
-            lang: text(f.lang).parse().unwrap_or(Language::En),
-            kind: Kind::parse(&text(f.kind)).unwrap_or(Kind::Page),
-            title: text(f.title),
-            url: optional(f.url),
-            section: text(f.section),
-            text: text(f.text),
-            ordinal: doc
-                .get_first(f.ordinal)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0),
-            translation: optional(f.translation),
-            body: analysis::decode_tokens(&text(f.body_terms)),
-            names: text(f.names_terms),
-            questions: text(f.question_terms),
-        }
-    }
-}
-
-/// What the hit selection needs of the question to weigh a passage's sentences.
-struct Matcher<'a> {
-    searcher: &'a Searcher,
-    concepts: &'a [Concept],
-    weights: &'a [Weight],
-    wants_number: bool,
-}
-
-struct Ranked {
-    candidate: Candidate,
-    /// The matched terms with the concepts (index, weight) they stand for, for the excerpt.
-    highlight: HashMap<String, Vec<(usize, f32)>>,
-    /// The passage's own signals (coverage, names, questions, strength, uncovered).
-    signals: Signals,
-    score: f32,
-}
-
 /// A concept's weight in the confidence, and what is known of it.
 struct Weight {
     weight: f32,
@@ -724,31 +554,6 @@ struct Weight {
     unknown: bool,
     /// It belongs to the Unit's vocabulary (a synonyms group).
     domain: bool,
-}
-
-/// The terms of `body` that match a concept (an alternative found as a phrase), each with
-/// the concepts (index, weight) it stands for: what an excerpt marks and weighs.
-fn highlight_of(
-    concepts: &[Concept],
-    weights: &[Weight],
-    body: &[analysis::Token],
-    slot: usize,
-) -> HashMap<String, Vec<(usize, f32)>> {
-    let mut highlight: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
-    for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
-        for alt in &concept.alternatives {
-            let terms = &alt.terms[slot];
-            if !terms.is_empty() && contains_phrase(body, terms) {
-                for (_, t) in terms {
-                    highlight
-                        .entry(t.clone())
-                        .or_default()
-                        .push((index, w.weight));
-                }
-            }
-        }
-    }
-    highlight
 }
 
 fn unknown_share(weights: &[Weight]) -> f32 {
@@ -823,21 +628,4 @@ pub fn compose(parts: Vec<Part>, decision: &Decision, lang: Language, max_hits: 
         suggestions: Vec::new(),
         confidence: confidence as f32,
     }
-}
-
-/// Whether `tokens` hold `terms` at the same relative positions (a phrase, gaps kept).
-fn contains_phrase(tokens: &[analysis::Token], terms: &[(usize, String)]) -> bool {
-    let Some((first_pos, first)) = terms.first() else {
-        return false;
-    };
-    let at: HashSet<(usize, &str)> = tokens
-        .iter()
-        .map(|t| (t.position, t.term.as_str()))
-        .collect();
-    tokens.iter().filter(|t| &t.term == first).any(|start| {
-        terms.iter().all(|(p, term)| {
-            let pos = start.position + p - first_pos;
-            at.contains(&(pos, term.as_str()))
-        })
-    })
 }

@@ -262,26 +262,10 @@ pub(super) async fn chat(
         action,
         lang_hint: Some(lang),
     };
-    let assistant = state.inner.assistant.clone();
-    let permit = state
-        .inner
-        .engine_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| {
-            AppError::internal(Surface::Api, format!("the engine queue is closed: {e}"))
-        })?;
-    // The engine blocks on the search index and SQLite.
-    let reply = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        assistant.handle(incoming)
-    })
-    .await
-    .map_err(|e| {
+    let reply = state.inner.assistant.reply(incoming).await.map_err(|e| {
         AppError::internal(
             Surface::Api,
-            format!("the conversation engine panicked: {e}"),
+            format!("{e}: {:?}", std::error::Error::source(&e)),
         )
     })?;
     state

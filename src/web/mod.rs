@@ -40,7 +40,7 @@ use crate::assistant::Assistant;
 use crate::config::{Config, StaffAccount, WebConfig};
 use crate::language::Language;
 use crate::messages::Msg;
-use crate::requests::RequestStore;
+use crate::requests::RequestDesk;
 use limits::{RateLimiter, SessionMap};
 
 /// The most chat sessions kept in memory; beyond it the least recently used is dropped.
@@ -68,7 +68,9 @@ struct Shared {
     /// The conversation engine every chat message goes through.
     assistant: Assistant,
     /// The request log, for the staff pages (the same store the engine writes to).
-    store: Arc<dyn RequestStore>,
+    desk: RequestDesk,
+    /// The supervised parts of the daemon, for `/healthz`.
+    health: crate::daemon::Health,
     web: WebConfig,
     /// Who may sign in to `/staff`.
     staff_accounts: Vec<StaffAccount>,
@@ -97,7 +99,6 @@ struct Shared {
     /// serialised on SQLite, so more threads than cores only add switching; the semaphore
     /// is fair, so waiting messages are served in arrival order and tail latency stays
     /// close to the median under load.
-    engine_permits: Arc<tokio::sync::Semaphore>,
     /// Password verifications running at once: argon2 takes ~19 MiB each, so a burst of
     /// sign-ins must queue rather than take the server's memory.
     password_permits: Arc<tokio::sync::Semaphore>,
@@ -139,7 +140,8 @@ impl AppState {
         let widget_js = chat::build_widget_js(config);
         AppState {
             inner: Arc::new(Shared {
-                store: assistant.store().clone(),
+                desk: assistant.desk(),
+                health: crate::daemon::Health::default(),
                 assistant,
                 staff_accounts: config.staff.clone(),
                 default_language: config.search.default_language,
@@ -160,19 +162,19 @@ impl AppState {
                 trusted_proxies,
                 page_csp,
                 dummy_hash,
-                engine_permits: Arc::new(tokio::sync::Semaphore::new(engine_concurrency())),
                 password_permits: Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE)),
                 web,
             }),
         }
     }
 
-    pub fn assistant(&self) -> &Assistant {
-        &self.inner.assistant
+    /// The health `/healthz` reports; the daemon's supervisor keeps it up to date.
+    pub fn health(&self) -> &crate::daemon::Health {
+        &self.inner.health
     }
 
-    pub fn store(&self) -> &Arc<dyn RequestStore> {
-        &self.inner.store
+    pub fn assistant(&self) -> &Assistant {
+        &self.inner.assistant
     }
 
     /// Whether `origin` (an `Origin` header) may embed the widget and call the API.
@@ -189,12 +191,6 @@ impl AppState {
     fn api_body_limit(&self) -> usize {
         MIN_API_BODY_BYTES.max(self.inner.web.max_message_chars * 6 + 4096)
     }
-}
-
-/// How many chat messages the engine works on at once: two per core, so one can wait on
-/// SQLite while another searches.
-fn engine_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(4, |n| n.get() * 2)
 }
 
 /// The whole web application: chat page, widget, API and staff pages, with security
@@ -243,8 +239,17 @@ pub async fn serve(
     Ok(())
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// `{"status": "ok"}` when every supervised part runs, else `"degraded"`, with each
+/// part's state (`running`, `restarting` with its last error, `stopped`) and restart
+/// count. Always 200: the web server itself answers.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
+    let health = state.health();
+    Json(json!({
+        "status": if health.all_running() { "ok" } else { "degraded" },
+        "parts": health.parts(),
+    }))
 }
 
 async fn not_found() -> AppError {
@@ -571,31 +576,8 @@ impl IntoResponse for AppError {
 
 /// Text made safe to put in HTML, as element content or in a quoted attribute. Every value
 /// that is not a literal of this crate goes through it: request fields, notes, usernames,
-/// even our own messages.
-pub fn escape(text: &str) -> Escaped<'_> {
-    Escaped(text)
-}
-
-/// See [`escape`]; escapes while formatting, without an intermediate string.
-pub struct Escaped<'a>(&'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[i + 1..];
-        }
-        f.write_str(rest)
-    }
-}
+/// even our own messages. (The escaping itself is [`crate::text::escape_html`].)
+pub use crate::text::{escape_html as escape, EscapedHtml as Escaped};
 
 /// A complete HTML page with the site stylesheet. `head_extra` and `body` must already be
 /// HTML (escaped where needed); `title` is escaped here.
@@ -615,7 +597,7 @@ fn html_page(lang: Language, title: &str, head_extra: Option<&str>, body: &str) 
 pub(crate) fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf)?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::text::hex(&buf))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -697,21 +679,6 @@ mod tests {
         let typed_password = loggable_username("hunter2!Secret", false);
         assert!(!typed_password.contains("hunter2"), "{typed_password}");
         assert!(loggable_username(&"x".repeat(500), true).chars().count() <= 64);
-    }
-
-    #[test]
-    fn escape_neutralises_every_html_special_character() {
-        let s = escape(r#"<script>alert("x" + 'y')</script> & co"#).to_string();
-        assert_eq!(
-            s,
-            "&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; co"
-        );
-        assert_eq!(
-            escape("Québec — é").to_string(),
-            "Québec — é",
-            "non-ASCII text is kept"
-        );
-        assert_eq!(escape("").to_string(), "");
     }
 
     #[test]

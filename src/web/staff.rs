@@ -206,7 +206,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for StaffForm<T> {
     }
 }
 
-/// Runs blocking store work off the async threads.
+/// Runs blocking desk work off the async threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
@@ -215,7 +215,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::internal(Surface::Page, format!("a staff task panicked: {e}")))
 }
 
-/// A store failure on a page: the database's own errors are internal (logged, generic
+/// A desk failure on a page: the database's own errors are internal (logged, generic
 /// message); the others are the staff member's to fix, shown in their language.
 fn store_failure(error: StoreError, lang: Language) -> Result<String, AppError> {
     let text = match error {
@@ -472,7 +472,7 @@ struct ListQuery {
 }
 
 impl ListQuery {
-    /// The store filter; unknown codes and empty fields filter nothing.
+    /// The desk filter; unknown codes and empty fields filter nothing.
     fn filter(&self, limit: Option<usize>) -> RequestFilter {
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         RequestFilter {
@@ -506,9 +506,9 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let lang = staff.lang;
-    let store = state.inner.store.clone();
+    let desk = state.inner.desk.clone();
     let filter = query.filter(Some(LIST_LIMIT));
-    let requests = blocking(move || store.list_requests(&filter))
+    let requests = blocking(move || desk.list(&filter))
         .await?
         .map_err(|e| AppError::internal(Surface::Page, e))?;
     let mut body = format!("<h1>{}</h1>\n", escape(Msg::StaffRequests.text(lang)));
@@ -629,9 +629,9 @@ async fn export_json(
 }
 
 async fn exported(state: &AppState, query: &ListQuery) -> Result<Vec<LoggedRequest>, AppError> {
-    let store = state.inner.store.clone();
+    let desk = state.inner.desk.clone();
     let filter = query.filter(None);
-    blocking(move || store.list_requests(&filter))
+    blocking(move || desk.list(&filter))
         .await?
         .map_err(|e| AppError::internal(Surface::Page, e))
 }
@@ -667,12 +667,12 @@ async fn detail(
 ) -> Result<Response, AppError> {
     let lang = staff.lang;
     let reference = parse_reference(&reference, lang)?;
-    let store = state.inner.store.clone();
+    let desk = state.inner.desk.clone();
     let wanted = reference;
     let (request, history) = blocking(move || {
-        let request = store.get_request(&wanted)?;
+        let request = desk.get(&wanted)?;
         let history = match &request {
-            Some(_) => store.history(&wanted)?,
+            Some(_) => desk.history(&wanted)?,
             None => Vec::new(),
         };
         Ok::<_, StoreError>((request, history))
@@ -883,11 +883,10 @@ async fn set_status(
             form.status
         ))),
         Some(status) => {
-            let (store, by, wanted) =
-                (state.inner.store.clone(), staff.username.clone(), reference);
+            let (desk, by, wanted) = (state.inner.desk.clone(), staff.username.clone(), reference);
             let note = Some(form.note.trim().to_string()).filter(|n| !n.is_empty());
             blocking(move || {
-                store.set_status(
+                desk.set_status(
                     &wanted,
                     status,
                     note.as_deref(),
@@ -917,9 +916,9 @@ async fn assign(
 ) -> Result<Response, AppError> {
     staff.check_csrf(&form.csrf)?;
     let reference = parse_reference(&reference, staff.lang)?;
-    let (store, by, wanted) = (state.inner.store.clone(), staff.username.clone(), reference);
+    let (desk, by, wanted) = (state.inner.desk.clone(), staff.username.clone(), reference);
     let outcome =
-        blocking(move || store.assign(&wanted, &form.assignee, &by, OffsetDateTime::now_utc()))
+        blocking(move || desk.assign(&wanted, &form.assignee, &by, OffsetDateTime::now_utc()))
             .await?;
     back_to_request(&state, &staff, &reference, outcome.map(drop))
 }
@@ -940,9 +939,9 @@ async fn add_note(
 ) -> Result<Response, AppError> {
     staff.check_csrf(&form.csrf)?;
     let reference = parse_reference(&reference, staff.lang)?;
-    let (store, by, wanted) = (state.inner.store.clone(), staff.username.clone(), reference);
+    let (desk, by, wanted) = (state.inner.desk.clone(), staff.username.clone(), reference);
     let outcome =
-        blocking(move || store.add_note(&wanted, &form.note, &by, OffsetDateTime::now_utc()))
+        blocking(move || desk.add_note(&wanted, &form.note, &by, OffsetDateTime::now_utc()))
             .await?;
     back_to_request(&state, &staff, &reference, outcome.map(drop))
 }

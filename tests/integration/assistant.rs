@@ -25,7 +25,12 @@ pub fn engine() -> Engine {
     let cfg = config(&bundled_dir(), &data);
     let knowledge = Knowledge::open(&cfg).unwrap();
     let store: Arc<dyn RequestStore> = Arc::new(SqliteStore::open(&cfg.database_path()).unwrap());
-    let assistant = Assistant::new(knowledge, store.clone(), Settings::from_config(&cfg));
+    let assistant = Assistant::new(
+        knowledge,
+        store.clone(),
+        vec![],
+        Settings::from_config(&cfg),
+    );
     Engine {
         assistant,
         store,

@@ -23,6 +23,8 @@ const WAIT: Duration = Duration::from_secs(90);
 /// A `guichet serve` process configured for a rig.
 struct Daemon {
     child: Option<Child>,
+    /// The web chat's port on 127.0.0.1.
+    web_port: u16,
     data: TempDir,
     config: PathBuf,
     log: PathBuf,
@@ -39,12 +41,18 @@ impl Daemon {
             (rig.imap_port, "plain", "plain")
         };
         let ca = rig.ca_cert.display().to_string();
+        // A free port: bind, note it, release (the daemon binds it right after).
+        let web_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let text = format!(
             r#"data_dir = {data:?}
 [knowledge]
 dir = {knowledge:?}
 [web]
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:{web_port}"
 [mail]
 enabled = true
 address = "contact@{domain}"
@@ -73,6 +81,7 @@ ca_file = {ca:?}
         let log = data.path().join("guichet.log");
         Daemon {
             child: None,
+            web_port,
             data,
             config,
             log,
@@ -730,27 +739,17 @@ fn replies_wait_in_the_outbox_while_smtp_is_down_and_leave_at_the_next_start() {
 fn an_unreachable_mailbox_is_retried_while_the_web_chat_keeps_answering() {
     let rig = MailRig::start();
     let mut daemon = Daemon::new(&rig, false, "");
-    // Nothing listens on the IMAP port configured; the web chat gets a fixed port.
+    // Nothing listens on the IMAP port configured.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let web = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = std::fs::read_to_string(&daemon.config)
-        .unwrap()
-        .replace(
-            &format!("port = {}\n", rig.imap_port),
-            &format!("port = {closed}\n"),
-        )
-        .replace(
-            "listen = \"127.0.0.1:0\"",
-            &format!("listen = \"127.0.0.1:{web}\""),
-        );
+    let web = daemon.web_port;
+    let config = std::fs::read_to_string(&daemon.config).unwrap().replace(
+        &format!("port = {}\n", rig.imap_port),
+        &format!("port = {closed}\n"),
+    );
     std::fs::write(&daemon.config, config).unwrap();
     daemon.start(&rig);
     let deadline = Instant::now() + WAIT;
@@ -883,13 +882,7 @@ fn processor(extra: &str) -> Bench {
         bundled_dir().display().to_string()
     );
     let config = Config::from_toml(&text, "test", &[]).unwrap();
-    let knowledge = guichet::Knowledge::open(&config).unwrap();
-    let store = std::sync::Arc::new(SqliteStore::open(&config.database_path()).unwrap());
-    let assistant = guichet::assistant::Assistant::new(
-        knowledge,
-        store,
-        guichet::assistant::Settings::from_config(&config),
-    );
+    let assistant = guichet::daemon::assistant(&config).unwrap();
     let processor = guichet::mail::processor(assistant, &config).unwrap();
     Bench {
         processor,
@@ -1238,4 +1231,157 @@ fn an_english_email_with_two_questions_gets_an_answer_to_each() {
         "the second question (when the Oncopole was created) is answered:\n{}",
         reply.text
     );
+}
+
+/// Posts one chat message (`text`, or a button `action`) on `session`; returns the reply.
+async fn chat(client: &reqwest::Client, port: u16, session: &str, text: &str) -> serde_json::Value {
+    let body = match text.strip_prefix("action:") {
+        Some(action) => serde_json::json!({"session": session, "action": action}),
+        None => serde_json::json!({"session": session, "text": text}),
+    };
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/api/chat"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the chat API answers");
+    assert!(r.status().is_success(), "{text:?} → {}", r.status());
+    r.json().await.unwrap()
+}
+
+#[test]
+fn an_erasure_while_serving_leaves_nothing_of_the_person_in_any_database_file() {
+    const NAME: &str = "Zoéline Quirion-Tessier";
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let zoe = rig.address("dave");
+    let port = daemon.web_port;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::new();
+
+    // An intake by chat…
+    let session = runtime.block_on(async {
+        let deadline = Instant::now() + WAIT;
+        let session = loop {
+            if let Ok(r) = client
+                .post(format!("http://127.0.0.1:{port}/api/session"))
+                .json(&serde_json::json!({"lang": "en"}))
+                .send()
+                .await
+            {
+                let body: serde_json::Value = r.json().await.unwrap();
+                break body["session"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "the web chat never answered");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        for text in [
+            "I'd like to make a request",
+            NAME,
+            zoe.as_str(),
+            "Université de Montréal",
+            "3",
+            "We are preparing a CIHR grant application on diabetes care pathways.",
+            "action:consent_yes",
+        ] {
+            chat(&client, port, &session, text).await;
+        }
+        let done = chat(&client, port, &session, "action:confirm").await;
+        assert!(done["request"]["reference"].is_string(), "{done}");
+        session
+    });
+
+    // …and one by email, from the same address.
+    rig.send_raw(
+        &zoe,
+        &[&contact],
+        &message(
+            &format!("{NAME} <{zoe}>"),
+            &contact,
+            "e1@zoe.test",
+            "Letter of support",
+            "Hello,\n\nHow can I get a letter of support from the Unit for my grant application?\n\nZoéline",
+            "",
+        ),
+    );
+    let answer = read(&rig.wait_for("dave", "INBOX", 1, WAIT)[0]);
+    rig.send_raw(
+        &zoe,
+        &[&contact],
+        &message(
+            &format!("{NAME} <{zoe}>"),
+            &contact,
+            "e2@zoe.test",
+            "Re: Letter of support",
+            "CONFIRM",
+            &format!("In-Reply-To: <{}>\r\n", answer.message_id),
+        ),
+    );
+    rig.wait_for("dave", "INBOX", 2, WAIT);
+    rig.wait_for("staff", "INBOX", 2, WAIT);
+    daemon.wait_idle(&rig);
+    assert_eq!(
+        daemon.requests().len(),
+        2,
+        "one request by chat, one by email"
+    );
+
+    // Erased from the command line while `serve` runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .arg("--config")
+        .arg(&daemon.config)
+        .args(["requests", "erase", "--email", &zoe.to_uppercase()])
+        .current_dir(daemon.data.path())
+        .env_remove("GUICHET_CONFIG")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("2 request(s)"), "{said}");
+    assert!(!said.contains(" 0 mail record(s)"), "{said}");
+
+    // The old chat session speaks again: the running server must not write back what it
+    // still remembers of the conversation.
+    runtime.block_on(async {
+        let reply = chat(&client, port, &session, "What is the SPOR SUPPORT Unit?").await;
+        assert!(reply["text"].is_string(), "{reply}");
+    });
+    assert!(daemon.alive(), "{}", daemon.log_text());
+    assert!(daemon.requests().is_empty());
+
+    let db_dir = daemon.db().parent().unwrap().to_path_buf();
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(&db_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("guichet.sqlite3") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += 1;
+        let lower = bytes.to_ascii_lowercase();
+        for needle in [zoe.as_str(), "quirion-tessier", "zoéline"] {
+            assert!(
+                !lower.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{name} still holds {needle:?}"
+            );
+        }
+    }
+    assert!(scanned >= 1, "no database file in {}", db_dir.display());
+    let conn = rusqlite::Connection::open(daemon.db()).unwrap();
+    for table in ["mail_inquiries", "mail_threads", "mail_outbox"] {
+        let n: i64 = conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "{table} still holds rows about the person");
+    }
 }

@@ -5,15 +5,15 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use guichet::assistant::{Assistant, Settings};
 use guichet::config::{Config, StaffAccount};
+use guichet::daemon::Daemon;
 use guichet::requests::model::{
     Channel, Email, NewRequest, RequestRef, RequestStatus, RequestType,
 };
 use guichet::requests::sqlite::SqliteStore;
 use guichet::requests::{RequestFilter, RequestStore};
-use guichet::web::{hash_password, serve, AppState};
-use guichet::{Knowledge, Language};
+use guichet::web::hash_password;
+use guichet::Language;
 use reqwest::header::{HeaderMap, ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -59,24 +59,15 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     cfg.web.rate_limit_per_minute = 100_000;
     customize(&mut cfg);
 
-    let for_engine = cfg.clone();
-    let (assistant, store) = tokio::task::spawn_blocking(move || {
-        let knowledge = Knowledge::open(&for_engine).expect("the bundled knowledge base indexes");
-        let store: Arc<dyn RequestStore> =
-            Arc::new(SqliteStore::open(&for_engine.database_path()).unwrap());
-        let assistant =
-            Assistant::new(knowledge, store.clone(), Settings::from_config(&for_engine));
-        (assistant, store)
-    })
-    .await
-    .unwrap();
-    let state = AppState::new(assistant, &cfg);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
+    cfg.web.listen = "127.0.0.1:0".into();
+    // The real daemon, built as `guichet serve` builds it.
+    let daemon = Daemon::build(cfg.clone()).await.expect("the daemon starts");
+    let address = format!("http://{}", daemon.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve(listener, state, async move {
+    tokio::spawn(daemon.run(async move {
         let _ = stopped.await;
     }));
+    let store: Arc<dyn RequestStore> = Arc::new(SqliteStore::open(&cfg.database_path()).unwrap());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -817,7 +808,8 @@ async fn the_chat_page_is_bilingual_accessible_and_sent_with_security_headers() 
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(
         health.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
+        json!({"status": "ok", "parts": {}}),
+        "no channel but the web is enabled"
     );
     assert_eq!(app.get("/nope", None).await.status(), StatusCode::NOT_FOUND);
 }
@@ -1344,4 +1336,52 @@ async fn answers_and_staff_pages_are_never_cached_nor_framed_and_https_is_pinned
         login.headers()["strict-transport-security"],
         "max-age=31536000"
     );
+}
+
+#[tokio::test]
+async fn a_channel_that_fails_is_restarted_and_healthz_says_so_while_the_chat_answers() {
+    // The mail channel cannot start: its password variable is not set. The supervisor
+    // restarts it (with growing waits) and reports it; the rest of the daemon runs on.
+    let app = spawn_app_with(|cfg| {
+        cfg.mail.enabled = true;
+        cfg.mail.address = "contact@guichet.test".into();
+        cfg.mail.imap.host = "127.0.0.1".into();
+        cfg.mail.imap.password_env = "GUICHET_TEST_PASSWORD_NOBODY_SET".into();
+    })
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let health = loop {
+        let r = app.get("/healthz", None).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "healthz answers while a part fails"
+        );
+        let health: Value = r.json().await.unwrap();
+        let mail = &health["parts"]["mail"];
+        if mail["state"] == "restarting" && mail["restarts"].as_u64() >= Some(2) {
+            break health;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mail channel was not restarted twice within 60 s: {health}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert!(
+        health["parts"]["mail"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("GUICHET_TEST_PASSWORD_NOBODY_SET"),
+        "the error names what to fix: {health}"
+    );
+    assert_eq!(
+        health["parts"]["purge"],
+        Value::Null,
+        "the purge is not a channel"
+    );
+    let session = app.new_session("en").await;
+    let reply = app.say(&session, "What is the SPOR SUPPORT Unit?").await;
+    assert_eq!(reply["answered"], true, "{reply}");
 }

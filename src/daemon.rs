@@ -1,0 +1,399 @@
+//! The running service (`guichet serve`): builds the engine and every channel from the
+//! configuration, supervises the channels (one that fails is restarted with backoff and
+//! reported in the log and in `/healthz`), purges expired personal data every hour, and
+//! stops everything on one shutdown token.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::assistant::{Assistant, Settings};
+use crate::config::Config;
+use crate::mail::ledger::{Ledger, LedgerError};
+use crate::requests::{SqliteStore, StoreError};
+use crate::search::Knowledge;
+use crate::shutdown::{self, Shutdown};
+
+/// How long a failed channel waits before it is started again.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// The first wait; it doubles after each failure up to `max`.
+    pub first: Duration,
+    pub max: Duration,
+    /// A channel that ran this long before failing starts again from `first`.
+    pub stable_after: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(300),
+            stable_after: Duration::from_secs(120),
+        }
+    }
+}
+/// How long each part may take to stop before the daemon stops without it.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("opening the knowledge base")]
+    Knowledge(#[source] crate::search::IndexError),
+    #[error("opening the request database {path}")]
+    Store {
+        path: std::path::PathBuf,
+        #[source]
+        source: StoreError,
+    },
+    #[error("opening the mail ledger")]
+    Ledger(#[from] LedgerError),
+    #[error("listening on {address} (web.listen)")]
+    Listen {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the web server failed")]
+    Web(#[source] std::io::Error),
+    #[error("a startup task failed: {0}")]
+    Task(String),
+}
+
+/// The engine as `serve` and the command line build it: the knowledge base, the request
+/// log, and every place personal data is kept (so an erasure reaches all of them).
+/// Blocking: it opens files and builds the index.
+pub fn assistant(config: &Config) -> Result<Assistant, DaemonError> {
+    let knowledge = Knowledge::open(config).map_err(DaemonError::Knowledge)?;
+    let path = config.database_path();
+    let store = SqliteStore::open(&path).map_err(|source| DaemonError::Store {
+        path: path.clone(),
+        source,
+    })?;
+    let ledger = Ledger::open(&path)?;
+    Ok(Assistant::new(
+        knowledge,
+        Arc::new(store),
+        vec![Arc::new(ledger)],
+        Settings::from_config(config),
+    ))
+}
+
+/// What `/healthz` tells of each supervised part.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum PartHealth {
+    Running {
+        restarts: u32,
+    },
+    /// It failed and waits to be started again.
+    Restarting {
+        restarts: u32,
+        last_error: String,
+    },
+    Stopped,
+}
+
+/// The health of every supervised part, shared with the web server.
+#[derive(Debug, Clone, Default)]
+pub struct Health {
+    parts: Arc<Mutex<BTreeMap<&'static str, PartHealth>>>,
+}
+
+impl Health {
+    fn set(&self, part: &'static str, health: PartHealth) {
+        self.parts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(part, health);
+    }
+
+    /// Every part and its health, by name.
+    pub fn parts(&self) -> BTreeMap<&'static str, PartHealth> {
+        self.parts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// True when every part is running.
+    pub fn all_running(&self) -> bool {
+        self.parts()
+            .values()
+            .all(|h| matches!(h, PartHealth::Running { .. }))
+    }
+}
+
+/// guichet, ready to run: the engine built and the web address bound.
+pub struct Daemon {
+    config: Config,
+    assistant: Assistant,
+    listener: tokio::net::TcpListener,
+}
+
+impl Daemon {
+    /// Builds the engine (off the async threads) and binds the web address.
+    pub async fn build(config: Config) -> Result<Daemon, DaemonError> {
+        let assistant = tokio::task::spawn_blocking({
+            let config = config.clone();
+            move || assistant(&config)
+        })
+        .await
+        .map_err(|e| DaemonError::Task(e.to_string()))??;
+        let listener = tokio::net::TcpListener::bind(config.listen_addr())
+            .await
+            .map_err(|source| DaemonError::Listen {
+                address: config.web.listen.clone(),
+                source,
+            })?;
+        Ok(Daemon {
+            config,
+            assistant,
+            listener,
+        })
+    }
+
+    /// Where the web server listens (the port is known even when configured as 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn assistant(&self) -> &Assistant {
+        &self.assistant
+    }
+
+    /// Runs until `shutdown` completes: the web server, each enabled channel under
+    /// supervision, and the hourly purge. Then stops them all, giving each
+    /// [`STOP_GRACE`] to finish what it is doing.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+        let Daemon {
+            config,
+            assistant,
+            listener,
+        } = self;
+        let state = crate::web::AppState::new(assistant.clone(), &config);
+        let health = state.health().clone();
+        let (trigger, stop) = shutdown::token();
+        let mut parts = vec![(
+            "purge",
+            tokio::spawn(purge_every_hour(assistant.clone(), stop.clone())),
+        )];
+        if config.mail.enabled {
+            let (assistant, config) = (assistant.clone(), config.clone());
+            parts.push((
+                "mail",
+                tokio::spawn(supervise(
+                    "mail",
+                    health.clone(),
+                    stop.clone(),
+                    Backoff::default(),
+                    move |stop| crate::mail::run(assistant.clone(), config.clone(), stop),
+                )),
+            ));
+        }
+        if config.discord.enabled {
+            let (assistant, settings) = (assistant.clone(), config.discord.clone());
+            parts.push((
+                "discord",
+                tokio::spawn(supervise(
+                    "discord",
+                    health.clone(),
+                    stop.clone(),
+                    Backoff::default(),
+                    move |stop| {
+                        crate::discord::client::run(assistant.clone(), settings.clone(), stop)
+                    },
+                )),
+            ));
+        }
+        let mut web_stop = stop.clone();
+        let mut web = tokio::spawn(crate::web::serve(listener, state, async move {
+            web_stop.wait().await
+        }));
+        tracing::info!("guichet is running");
+
+        // The web server ending on its own is fatal: it is how staff and people reach us.
+        let web_failed = tokio::select! {
+            _ = shutdown => None,
+            ended = &mut web => Some(ended),
+        };
+        tracing::info!("shutting down");
+        trigger.fire();
+        let result = match web_failed {
+            Some(Ok(Err(e))) => Err(DaemonError::Web(e)),
+            Some(Ok(Ok(()))) => Ok(()),
+            Some(Err(e)) => Err(DaemonError::Task(e.to_string())),
+            None => match tokio::time::timeout(STOP_GRACE, web).await {
+                Ok(Ok(Err(e))) => Err(DaemonError::Web(e)),
+                Ok(_) => Ok(()),
+                Err(_) => {
+                    tracing::warn!("the web server did not stop within 10 s");
+                    Ok(())
+                }
+            },
+        };
+        for (name, part) in parts {
+            if tokio::time::timeout(STOP_GRACE, part).await.is_err() {
+                tracing::warn!(part = name, "did not stop within 10 s");
+            }
+        }
+        result
+    }
+}
+
+/// Runs the channel `name` (started by `start`) until `stop`, restarting it with
+/// backoff whenever it fails, returns or panics, and keeping `health` up to date.
+pub async fn supervise<F, Fut, E>(
+    name: &'static str,
+    health: Health,
+    mut stop: Shutdown,
+    timing: Backoff,
+    start: F,
+) where
+    F: Fn(Shutdown) -> Fut,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    let mut restarts = 0u32;
+    let mut backoff = timing.first;
+    loop {
+        health.set(name, PartHealth::Running { restarts });
+        let started = tokio::time::Instant::now();
+        let ended = tokio::spawn(start(stop.clone())).await;
+        if stop.fired() {
+            health.set(name, PartHealth::Stopped);
+            return;
+        }
+        let error = match ended {
+            Ok(Ok(())) => "it stopped on its own".to_string(),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) if e.is_panic() => "it panicked".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if started.elapsed() >= timing.stable_after {
+            backoff = timing.first;
+        }
+        restarts = restarts.saturating_add(1);
+        tracing::error!(channel = name, %error, restarts, retry_in_s = backoff.as_secs(), "a channel failed; it will be restarted");
+        health.set(
+            name,
+            PartHealth::Restarting {
+                restarts,
+                last_error: error,
+            },
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.wait() => {
+                health.set(name, PartHealth::Stopped);
+                return;
+            }
+        }
+        backoff = (backoff * 2).min(timing.max);
+    }
+}
+
+/// Erases personal data past its retention period at start and then every hour.
+async fn purge_every_hour(assistant: Assistant, mut stop: Shutdown) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let a = assistant.clone();
+                match tokio::task::spawn_blocking(move || a.purge_expired(OffsetDateTime::now_utc())).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "purging expired personal data failed"),
+                    Err(e) => tracing::error!(error = %e, "the purge task panicked"),
+                }
+            }
+            _ = stop.wait() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls `health` until `ok` holds for `part` (a supervisor that never gets there
+    /// fails the test after 30 s).
+    async fn until(health: &Health, part: &str, ok: impl Fn(&PartHealth) -> bool) -> PartHealth {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(h) = health.parts().get(part).filter(|h| ok(h)) {
+                return h.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{part}: {:?}",
+                health.parts()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_part_is_restarted_with_growing_waits_and_reported() {
+        let health = Health::default();
+        let (trigger, stop) = shutdown::token();
+        let starts = Arc::new(Mutex::new(Vec::<std::time::Instant>::new()));
+        let timing = Backoff {
+            first: Duration::from_millis(50),
+            max: Duration::from_secs(10),
+            stable_after: Duration::from_secs(60),
+        };
+        let supervised = tokio::spawn(supervise("flaky", health.clone(), stop, timing, {
+            let starts = starts.clone();
+            move |mut stop: Shutdown| {
+                let n = {
+                    let mut starts = starts.lock().unwrap();
+                    starts.push(std::time::Instant::now());
+                    starts.len()
+                };
+                async move {
+                    match n {
+                        1 => Err("the mailbox vanished"),
+                        2 => panic!("a bug in the adapter"),
+                        _ => {
+                            stop.wait().await;
+                            Ok(())
+                        }
+                    }
+                }
+            }
+        }));
+        let first = until(&health, "flaky", |h| {
+            matches!(h, PartHealth::Restarting { .. })
+        })
+        .await;
+        assert_eq!(
+            first,
+            PartHealth::Restarting {
+                restarts: 1,
+                last_error: "the mailbox vanished".into()
+            }
+        );
+        assert!(!health.all_running());
+        until(&health, "flaky", |h| {
+            *h == PartHealth::Running { restarts: 2 }
+        })
+        .await;
+        assert!(health.all_running());
+        let starts = starts.lock().unwrap().clone();
+        assert_eq!(
+            starts.len(),
+            3,
+            "started, restarted after the error and after the panic"
+        );
+        assert!(starts[1] - starts[0] >= Duration::from_millis(50));
+        assert!(
+            starts[2] - starts[1] >= Duration::from_millis(100),
+            "the wait doubles after the second failure"
+        );
+        trigger.fire();
+        supervised.await.unwrap();
+        assert_eq!(health.parts()["flaky"], PartHealth::Stopped);
+    }
+}

@@ -1,0 +1,85 @@
+//! Sender and recipient addresses: loose validation and display names.
+
+use mail_parser::{Addr, Address};
+
+use super::headers::{cap_chars, one_line};
+use super::{Mailbox, MAX_ADDRESS_CHARS, MAX_NAME_CHARS};
+
+/// `address` trimmed, without `<` `>`, if it looks like an address: exactly one `@` with
+/// something on both sides, no whitespace or control characters, at most 254 characters.
+fn valid_address(address: &str) -> Option<String> {
+    let a = address.trim();
+    let a = a.strip_prefix('<').unwrap_or(a);
+    let a = a.strip_suffix('>').unwrap_or(a);
+    let (local, domain) = a.split_once('@')?;
+    let ok = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && a.chars().count() <= MAX_ADDRESS_CHARS
+        && a.chars().all(|c| !c.is_control() && !c.is_whitespace());
+    ok.then(|| a.to_string())
+}
+
+fn mailbox(addr: &Addr<'_>) -> Option<Mailbox> {
+    let address = valid_address(addr.address.as_deref()?)?;
+    let name = addr
+        .name
+        .as_deref()
+        .map(|n| cap_chars(&one_line(n.trim_matches('"')), MAX_NAME_CHARS))
+        .filter(|n| !n.is_empty());
+    Some(Mailbox { name, address })
+}
+
+fn all_addrs<'a>(address: &'a Address<'_>) -> Vec<&'a Addr<'a>> {
+    match address {
+        Address::List(list) => list.iter().collect(),
+        Address::Group(groups) => groups.iter().flat_map(|g| g.addresses.iter()).collect(),
+    }
+}
+
+pub(super) fn first_mailbox(address: Option<&Address<'_>>) -> Option<Mailbox> {
+    all_addrs(address?).into_iter().find_map(mailbox)
+}
+
+pub(super) fn addresses<'a>(lists: impl Iterator<Item = &'a Address<'a>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for list in lists {
+        for addr in all_addrs(list) {
+            if let Some(a) = addr.address.as_deref().and_then(valid_address) {
+                if !out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::parse::testing::{crlf, parse_ok};
+
+    #[test]
+    fn mailboxes_are_validated_loosely() {
+        assert_eq!(
+            valid_address(" <a.b+c@x.ca> ").as_deref(),
+            Some("a.b+c@x.ca")
+        );
+        for bad in ["", "nobody", "a@b@c", "a b@c.d", "@x", "x@", "a\u{1}@b.c"] {
+            assert_eq!(valid_address(bad), None, "{bad:?}");
+        }
+        assert_eq!(valid_address(&format!("{}@x.ca", "a".repeat(260))), None);
+        let m = parse_ok(&crlf(
+            "From: \"  \" <a@b.c>\nReply-To: not an address\n\nx\n",
+        ));
+        assert_eq!(
+            m.from,
+            Some(Mailbox {
+                name: None,
+                address: "a@b.c".into()
+            })
+        );
+        assert_eq!(m.reply_to, None);
+    }
+}

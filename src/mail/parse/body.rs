@@ -1,0 +1,132 @@
+//! The body as text: which parts to read, whitespace normalisation, and the cap on its
+//! length.
+
+use mail_parser::{Message, PartType};
+
+use super::headers::is_invisible;
+use super::html_to_text;
+
+/// The body as text, before quote stripping: the text/plain body parts, else the HTML ones
+/// converted, else any readable text part (broken MIME).
+pub(super) fn body_text(message: &Message<'_>) -> String {
+    let from_ids = |ids: &[u32]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|&id| message.parts.get(id as usize))
+            .filter_map(|part| match &part.body {
+                PartType::Text(t) => Some(normalise_whitespace(t)),
+                PartType::Html(h) => Some(normalise_whitespace(&html_to_text(h))),
+                _ => None,
+            })
+            .filter(|t| !t.trim().is_empty())
+            .collect()
+    };
+    let plain_ids: Vec<u32> = message
+        .text_body
+        .iter()
+        .copied()
+        .filter(|&id| {
+            message
+                .parts
+                .get(id as usize)
+                .is_some_and(|p| matches!(p.body, PartType::Text(_)))
+        })
+        .collect();
+    let mut texts = from_ids(&plain_ids);
+    if texts.is_empty() {
+        texts = from_ids(&message.text_body);
+    }
+    if texts.is_empty() {
+        texts = from_ids(&message.html_body);
+    }
+    if texts.is_empty() {
+        // Broken MIME: the first text mail-parser could recover, wherever it is.
+        texts = message
+            .parts
+            .iter()
+            .find_map(|part| match &part.body {
+                PartType::Text(t) if !t.trim().is_empty() => Some(normalise_whitespace(t)),
+                PartType::Html(h) if !h.trim().is_empty() => {
+                    Some(normalise_whitespace(&html_to_text(h)))
+                }
+                _ => None,
+            })
+            .into_iter()
+            .collect();
+    }
+    normalise_whitespace(&texts.join("\n\n"))
+}
+
+/// NBSP and other spaces → space, CRLF and CR → LF, control and invisible characters
+/// removed, trailing spaces trimmed, runs of blank lines → one, trimmed.
+pub(super) fn normalise_whitespace(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0usize;
+    for line in text.split('\n') {
+        let mut clean = String::with_capacity(line.len());
+        for c in line.chars() {
+            match c {
+                '\t' => clean.push(' '),
+                c if c != ' ' && c.is_whitespace() => clean.push(' '),
+                c if c.is_control() || is_invisible(c) => {}
+                c => clean.push(c),
+            }
+        }
+        let clean = clean.trim_end();
+        if clean.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            if blank_run > 0 {
+                out.push('\n');
+            }
+        }
+        blank_run = 0;
+        out.push_str(clean);
+    }
+    out
+}
+
+/// Caps `text` to `max` characters, at a word boundary when one is near the end.
+pub(super) fn cap_text(text: &str, max: usize) -> (String, bool) {
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return (text.to_string(), false);
+    };
+    let head = &text[..cut];
+    // Prefer the last whitespace in the last fifth (a word is not worth more).
+    let floor = head
+        .char_indices()
+        .nth(max - max / 5)
+        .map_or(head.len(), |(i, _)| i);
+    let cut = match head.rfind(char::is_whitespace) {
+        Some(i) if i >= floor => i,
+        _ => head.len(),
+    };
+    (head[..cut].trim_end().to_string(), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::parse::{parse, Limits};
+
+    #[test]
+    fn text_is_capped_at_a_word_boundary() {
+        let body = "mot ".repeat(100);
+        let raw = format!("From: a@b.c\n\n{body}");
+        let m = parse(
+            raw.as_bytes(),
+            &Limits {
+                max_text_chars: 42,
+                ..Limits::default()
+            },
+        )
+        .unwrap();
+        assert!(m.truncated);
+        assert_eq!(m.text, "mot ".repeat(10).trim_end());
+        let (t, cut) = cap_text("ééééééééééééééé", 4);
+        assert_eq!((t.as_str(), cut), ("éééé", true));
+    }
+}

@@ -1,0 +1,68 @@
+//! The audit trail: one event for each change made to a request.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::rfc3339;
+
+/// What kind of change an audit event records. The meaning of `from` and `to` depends on
+/// the kind (see each variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditKind {
+    /// The request was logged; `to` is its first status.
+    Created,
+    /// The status changed; `from` and `to` are status codes, `note` the reason if any.
+    Status,
+    /// The assignee changed; `from` and `to` are staff names.
+    Assigned,
+    /// A staff note was added; `note` is its text.
+    Note,
+    /// A message was added to the transcript; `to` is the speaker's code.
+    Transcript,
+    /// A closed request was reopened; `from` is `closed`, `to` the new status, `note` why.
+    Reopened,
+}
+
+impl AuditKind {
+    pub const ALL: [AuditKind; 6] = [
+        AuditKind::Created,
+        AuditKind::Status,
+        AuditKind::Assigned,
+        AuditKind::Note,
+        AuditKind::Transcript,
+        AuditKind::Reopened,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditKind::Created => "created",
+            AuditKind::Status => "status",
+            AuditKind::Assigned => "assigned",
+            AuditKind::Note => "note",
+            AuditKind::Transcript => "transcript",
+            AuditKind::Reopened => "reopened",
+        }
+    }
+
+    /// Reads a code (case ignored).
+    pub fn parse_code(input: &str) -> Option<AuditKind> {
+        let folded = input.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|k| k.code() == folded)
+    }
+}
+
+coded!(AuditKind, "audit kind");
+
+/// One change to a request: who did what, when. Kept with the request (and erased with
+/// it), so staff can answer "who closed this, and why?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    #[serde(with = "rfc3339")]
+    pub at: OffsetDateTime,
+    /// The staff member, or `guichet` for what guichet did on a person's behalf.
+    pub by: String,
+    pub kind: AuditKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub note: Option<String>,
+}

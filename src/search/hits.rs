@@ -1,0 +1,232 @@
+//! Candidate passages: read from the index, with the question's concepts found in them
+//! (the highlight an excerpt marks and weighs), and the choice of the hits to show, one per
+//! document.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
+
+use super::answer::{Excerpt, Hit};
+use super::query::{lang_slot, Concept};
+use super::{analysis, index, Knowledge, Signals, Weight, MAX_PASSAGES_READ, RELATIVE_CUTOFF};
+use crate::knowledge::Kind;
+use crate::language::Language;
+
+impl Knowledge {
+    /// Picks the hits to show from ranked passages: one per document (a passage in the
+    /// other language gives way to its translation's best passage when that one also
+    /// matches), each at least [`RELATIVE_CUTOFF`] of the best score.
+    pub(super) fn select(
+        &self,
+        ranked: Vec<Ranked>,
+        lang: Language,
+        m: &Matcher<'_>,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let best_score = ranked.first().map(|r| r.score).unwrap_or(0.0);
+        let mut best_of_doc: HashMap<&str, usize> = HashMap::new();
+        for (i, r) in ranked.iter().enumerate() {
+            if r.signals.coverage > 0.0 {
+                best_of_doc.entry(r.candidate.doc_id.as_str()).or_insert(i);
+            }
+        }
+        let mut order: Vec<usize> = Vec::with_capacity(ranked.len());
+        for (i, r) in ranked.iter().enumerate() {
+            if r.score < RELATIVE_CUTOFF * best_score {
+                continue;
+            }
+            let twin = r
+                .candidate
+                .translation
+                .as_deref()
+                .filter(|_| r.candidate.lang != lang)
+                .and_then(|t| best_of_doc.get(t).copied());
+            order.push(twin.unwrap_or(i));
+        }
+        let mut used: HashSet<&str> = HashSet::new();
+        let mut hits = Vec::new();
+        for i in order {
+            if hits.len() == self.inner.config.max_hits {
+                break;
+            }
+            let c = &ranked[i].candidate;
+            if !used.insert(c.doc_id.as_str()) {
+                continue;
+            }
+            if let Some(t) = &c.translation {
+                used.insert(t.as_str());
+            }
+            // The excerpt comes from the passage of this document whose best sentence
+            // answers best (the fact asked may sit in another section than the one that
+            // matched the most words); the best-ranked passage wins ties.
+            let mut passages: Vec<(Excerpt, f32, String)> = ranked
+                .iter()
+                .filter(|r| r.candidate.doc_id == c.doc_id)
+                .map(|r| {
+                    let (e, s) = Excerpt::best(
+                        &r.candidate.text,
+                        &r.candidate.body,
+                        &r.highlight,
+                        m.wants_number,
+                    );
+                    (e, s, r.candidate.section.clone())
+                })
+                .collect();
+            if hits.is_empty() && m.wants_number {
+                // A figure is asked: it may sit in a passage that matched too little to
+                // be a candidate.
+                for p in self.passages_of(m.searcher, &c.doc_id)? {
+                    let highlight = highlight_of(m.concepts, m.weights, &p.body, lang_slot(p.lang));
+                    let (e, s) = Excerpt::best(&p.text, &p.body, &highlight, m.wants_number);
+                    passages.push((e, s, p.section));
+                }
+            }
+            let (excerpt, _, section) = passages
+                .into_iter()
+                .fold(None, |best: Option<(Excerpt, f32, String)>, x| match best {
+                    Some(b) if b.1 >= x.1 => Some(b),
+                    _ => Some(x),
+                })
+                .expect("the passage itself is among its document's passages");
+            let r = &ranked[i];
+            hits.push(Hit {
+                doc_id: c.doc_id.clone(),
+                title: c.title.clone(),
+                section: (!section.is_empty()).then_some(section),
+                url: c.url.clone(),
+                excerpt,
+                lang: c.lang,
+                kind: c.kind,
+                score: r.score,
+                coverage: r.signals.coverage,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Every passage of document `doc_id`, in order.
+    fn passages_of(&self, searcher: &Searcher, doc_id: &str) -> tantivy::Result<Vec<Candidate>> {
+        let f = &self.inner.fields;
+        let query = TermQuery::new(
+            Term::from_field_text(f.doc_id, doc_id),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher.search(
+            &query,
+            &TopDocs::with_limit(MAX_PASSAGES_READ).order_by_score(),
+        )?;
+        let mut out = Vec::with_capacity(found.len());
+        for (_, address) in found {
+            out.push(Candidate::read(&searcher.doc(address)?, f));
+        }
+        Ok(out)
+    }
+}
+
+pub(super) struct Candidate {
+    pub(super) doc_id: String,
+    pub(super) lang: Language,
+    pub(super) kind: Kind,
+    pub(super) title: String,
+    pub(super) url: Option<String>,
+    pub(super) section: String,
+    pub(super) text: String,
+    pub(super) ordinal: u64,
+    pub(super) translation: Option<String>,
+    /// The analysed passage text, read from the index.
+    pub(super) body: Vec<analysis::Token>,
+    /// Analysed terms of the title, aliases and section, space-separated.
+    pub(super) names: String,
+    /// Analysed terms of the document's typical questions, one per line.
+    pub(super) questions: String,
+}
+
+impl Candidate {
+    pub(super) fn read(doc: &TantivyDocument, f: &index::Fields) -> Candidate {
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let optional = |field| Some(text(field)).filter(|s: &String| !s.is_empty());
+        Candidate {
+            doc_id: text(f.doc_id),
+            lang: text(f.lang).parse().unwrap_or(Language::En),
+            kind: Kind::parse(&text(f.kind)).unwrap_or(Kind::Page),
+            title: text(f.title),
+            url: optional(f.url),
+            section: text(f.section),
+            text: text(f.text),
+            ordinal: doc
+                .get_first(f.ordinal)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            translation: optional(f.translation),
+            body: analysis::decode_tokens(&text(f.body_terms)),
+            names: text(f.names_terms),
+            questions: text(f.question_terms),
+        }
+    }
+}
+
+/// What the hit selection needs of the question to weigh a passage's sentences.
+pub(super) struct Matcher<'a> {
+    pub(super) searcher: &'a Searcher,
+    pub(super) concepts: &'a [Concept],
+    pub(super) weights: &'a [Weight],
+    pub(super) wants_number: bool,
+}
+
+pub(super) struct Ranked {
+    pub(super) candidate: Candidate,
+    /// The matched terms with the concepts (index, weight) they stand for, for the excerpt.
+    pub(super) highlight: HashMap<String, Vec<(usize, f32)>>,
+    /// The passage's own signals (coverage, names, questions, strength, uncovered).
+    pub(super) signals: Signals,
+    pub(super) score: f32,
+}
+
+/// The terms of `body` that match a concept (an alternative found as a phrase), each with
+/// the concepts (index, weight) it stands for: what an excerpt marks and weighs.
+pub(super) fn highlight_of(
+    concepts: &[Concept],
+    weights: &[Weight],
+    body: &[analysis::Token],
+    slot: usize,
+) -> HashMap<String, Vec<(usize, f32)>> {
+    let mut highlight: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+    for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
+        for alt in &concept.alternatives {
+            let terms = &alt.terms[slot];
+            if !terms.is_empty() && contains_phrase(body, terms) {
+                for (_, t) in terms {
+                    highlight
+                        .entry(t.clone())
+                        .or_default()
+                        .push((index, w.weight));
+                }
+            }
+        }
+    }
+    highlight
+}
+
+/// Whether `tokens` hold `terms` at the same relative positions (a phrase, gaps kept).
+fn contains_phrase(tokens: &[analysis::Token], terms: &[(usize, String)]) -> bool {
+    let Some((first_pos, first)) = terms.first() else {
+        return false;
+    };
+    let at: HashSet<(usize, &str)> = tokens
+        .iter()
+        .map(|t| (t.position, t.term.as_str()))
+        .collect();
+    tokens.iter().filter(|t| &t.term == first).any(|start| {
+        terms.iter().all(|(p, term)| {
+            let pos = start.position + p - first_pos;
+            at.contains(&(pos, term.as_str()))
+        })
+    })
+}
