@@ -2,6 +2,8 @@
 //! optional detail lines (`Nom : …`, `Type : …`) does it carry. French and English, with or
 //! without accents; quoted lines (`> …`) are never read.
 
+use crate::text::{clip, fold};
+
 /// Optional details given in a confirming reply (`Organisme : …`, `Type : …`, `Nom : …`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Details {
@@ -9,30 +11,6 @@ pub struct Details {
     pub organization: Option<String>,
     /// The raw text; the caller maps it to a request type.
     pub request_type: Option<String>,
-}
-
-/// Lowercase, without accents, with typographic apostrophes made straight.
-fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => out.push('a'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' | 'ì' => out.push('i'),
-            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ç' => out.push('c'),
-            'ÿ' => out.push('y'),
-            'ñ' => out.push('n'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            '’' | '‘' | 'ʼ' | '`' | '´' => out.push('\''),
-            '\u{a0}' | '\u{202f}' | '\u{2009}' => out.push(' '),
-            '\u{200b}' | '\u{feff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The words of a folded line (letters, digits and apostrophes).
@@ -176,16 +154,6 @@ pub fn reply_details(text: &str) -> Details {
         }
     }
     details
-}
-
-/// At most `max` characters, with "…" when cut.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub enum Body<'a> {
 
 /// How emails are written, from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub struct Letterhead {
     /// The contact mailbox. Without a name, the Unit's name in the email's language.
     pub from: Party,
     /// Days after which an unconfirmed inquiry is erased.
@@ -117,7 +117,7 @@ pub enum ComposeError {
 /// `thread_tag` (from [`thread_tag`]) is put in the subject with the reference of
 /// [`Body::Logged`] and [`Body::AddedToRequest`]; it is ignored with the other bodies.
 pub fn reply(
-    settings: &Settings,
+    settings: &Letterhead,
     to: &Party,
     original: &Original,
     body: &Body<'_>,
@@ -172,7 +172,7 @@ pub enum StaffNotice {
 /// and a link to the staff page when configured. Not a reply
 /// (`Auto-Submitted: auto-generated`).
 pub fn staff_notice(
-    settings: &Settings,
+    settings: &Letterhead,
     staff: &Party,
     reference: &RequestRef,
     request_type_label: &str,
@@ -252,7 +252,7 @@ pub fn staff_notice(
 
 /// Builds the message shared by replies and notices.
 fn build(
-    settings: &Settings,
+    settings: &Letterhead,
     to: &Party,
     subject: &str,
     blocks: &[Block],
@@ -390,8 +390,8 @@ mod tests {
         }
     }
 
-    fn settings() -> Settings {
-        Settings {
+    fn settings() -> Letterhead {
+        Letterhead {
             from: Party {
                 name: None,
                 address: "guichet@ssa-quebec.example".into(),

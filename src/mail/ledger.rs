@@ -163,7 +163,7 @@ impl Outcome {
 
 /// An inquiry waiting for its sender's confirmation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Inquiry {
+pub struct PendingInquiry {
     pub thread: String,
     /// The sender's address, lowercased.
     pub sender: String,
@@ -204,7 +204,7 @@ pub struct Decision {
     pub thread: Option<String>,
     pub request: Option<RequestRef>,
     /// A new inquiry waiting for confirmation.
-    pub inquiry: Option<Inquiry>,
+    pub inquiry: Option<PendingInquiry>,
     /// The inquiry of `thread` became this request.
     pub confirmed: Option<(String, RequestRef)>,
     pub outgoing: Vec<Outgoing>,
@@ -408,7 +408,7 @@ impl Ledger {
     }
 
     /// The inquiry of `thread`, if it is still kept.
-    pub fn inquiry(&self, thread: &str) -> Result<Option<Inquiry>, LedgerError> {
+    pub fn inquiry(&self, thread: &str) -> Result<Option<PendingInquiry>, LedgerError> {
         let conn = self.lock();
         let row = conn
             .query_row(
@@ -430,7 +430,7 @@ impl Ledger {
             )
             .optional()?;
         Ok(row.map(
-            |(thread, sender, name, subject, text, lang, attachments, request)| Inquiry {
+            |(thread, sender, name, subject, text, lang, attachments, request)| PendingInquiry {
                 thread,
                 sender,
                 name,
@@ -838,7 +838,7 @@ mod tests {
             Outcome::NoAnswer,
             String::new(),
         );
-        d.inquiry = Some(Inquiry {
+        d.inquiry = Some(PendingInquiry {
             thread: "t3".into(),
             sender: "carol@x.org".into(),
             name: Some("Carol".into()),

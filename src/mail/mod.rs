@@ -124,9 +124,9 @@ pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, Mai
         .find(|u| !u.is_empty())
         // Staff pages live under /staff.
         .map(|u| format!("{u}/staff"));
-    let settings = process::Settings {
+    let settings = process::Policy {
         own_addresses,
-        compose: compose::Settings {
+        compose: compose::Letterhead {
             from: compose::Party {
                 name: None,
                 address: mail.address.trim().to_string(),
@@ -196,7 +196,7 @@ pub async fn run(
             .map_err(|e| MailError::Task(e.to_string()))??
     };
     let inbox_read = Arc::new(AtomicBool::new(false));
-    let mut sender = outbox::Sender::new(
+    let mut sender = outbox::Courier::new(
         processor.ledger().clone(),
         transport,
         from,

@@ -67,7 +67,7 @@ pub fn transport(
 }
 
 /// Sends the outbox until `stop` fires; `wake` is notified when new rows are written.
-pub struct Sender {
+pub struct Courier {
     pub ledger: Arc<Ledger>,
     pub transport: AsyncSmtpTransport<Tokio1Executor>,
     /// The envelope sender (our address).
@@ -82,7 +82,7 @@ pub struct Sender {
     cap_logged: bool,
 }
 
-impl Sender {
+impl Courier {
     pub fn new(
         ledger: Arc<Ledger>,
         transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -90,8 +90,8 @@ impl Sender {
         per_minute: u32,
         copy_wait: Duration,
         inbox_read: Arc<AtomicBool>,
-    ) -> Sender {
-        Sender {
+    ) -> Courier {
+        Courier {
             ledger,
             transport,
             from,

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::compose::{self, Body, Original, Party};
 use super::guard::{self, Verdict};
-use super::ledger::{Decision, Inquiry, Ledger, LedgerError, Outcome, Outgoing};
+use super::ledger::{Decision, Ledger, LedgerError, Outcome, Outgoing, PendingInquiry};
 use super::parse::{self, Inbound};
 use tokio::sync::{broadcast, Notify};
 
@@ -22,10 +22,10 @@ use crate::requests::StoreError;
 
 /// How the mail channel decides, from the configuration.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct Policy {
     /// The contact address and aliases, lowercased.
     pub own_addresses: Vec<String>,
-    pub compose: compose::Settings,
+    pub compose: compose::Letterhead,
     /// Signs thread tags.
     pub secret: Vec<u8>,
     pub replies_per_sender_per_hour: u32,
@@ -73,11 +73,11 @@ pub struct Handled {
 pub struct Processor {
     assistant: Assistant,
     ledger: Arc<Ledger>,
-    settings: Arc<Settings>,
+    settings: Arc<Policy>,
 }
 
 impl Processor {
-    pub fn new(assistant: Assistant, ledger: Arc<Ledger>, settings: Settings) -> Processor {
+    pub fn new(assistant: Assistant, ledger: Arc<Ledger>, settings: Policy) -> Processor {
         Processor {
             assistant,
             ledger,
@@ -150,7 +150,7 @@ impl Processor {
         let message = match parse::parse(raw, &self.settings.limits) {
             Ok(m) => m,
             Err(e) => {
-                let fingerprint = format!("sha256:{}", hex(&Sha256::digest(raw)));
+                let fingerprint = format!("sha256:{}", crate::text::hex(&Sha256::digest(raw)));
                 tracing::warn!(error = %e, %fingerprint, "an email cannot be read: quarantined");
                 let d = Decision::silent(&fingerprint, None, Outcome::Quarantined, e.to_string());
                 return self.write(d, now);
@@ -373,7 +373,7 @@ impl Processor {
         if new_thread && !subject.is_empty() {
             text = format!("{subject}\n\n{text}");
         }
-        d.inquiry = Some(Inquiry {
+        d.inquiry = Some(PendingInquiry {
             thread: thread.clone(),
             sender: sender.to_string(),
             name: from.and_then(|m| m.name.clone()),
@@ -392,7 +392,7 @@ impl Processor {
         &self,
         message: &Inbound,
         sender: &str,
-        inquiry: Inquiry,
+        inquiry: PendingInquiry,
         now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
         let details = confirmation::reply_details(&message.text);
@@ -426,7 +426,7 @@ impl Processor {
         &self,
         message: &Inbound,
         sender: &str,
-        inquiry: &Inquiry,
+        inquiry: &PendingInquiry,
         request: &Request,
         created: bool,
         _now: OffsetDateTime,
@@ -596,12 +596,8 @@ fn sender_of(message: &Inbound) -> Option<&parse::Mailbox> {
 fn thread_key(fingerprint: &str) -> String {
     format!(
         "mail-{}",
-        &hex(&Sha256::digest(fingerprint.as_bytes()))[..24]
+        &crate::text::hex(&Sha256::digest(fingerprint.as_bytes()))[..24]
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -9,8 +9,13 @@ use crate::messages::Msg;
 use crate::requests::model::RequestType;
 use crate::search::answer::Hit;
 
-use super::compose::{Body, Settings};
+use super::compose::{Body, Letterhead};
 pub(super) use crate::text::{clip, one_safe_line as clean_line};
+
+/// `text` HTML-escaped.
+pub(super) fn escape(text: &str) -> String {
+    crate::text::escape_html(text).to_string()
+}
 
 /// Text lines are wrapped at this width (URLs and long words are never cut).
 pub(super) const WRAP: usize = 76;
@@ -57,7 +62,7 @@ pub(super) enum Block {
 }
 
 /// The blocks of a reply.
-pub(super) fn reply_blocks(settings: &Settings, body: &Body<'_>, lang: Language) -> Vec<Block> {
+pub(super) fn reply_blocks(settings: &Letterhead, body: &Body<'_>, lang: Language) -> Vec<Block> {
     let mut blocks = vec![Block::Para(vec![Inline::Text(
         Msg::MailGreeting.text(lang).to_string(),
     )])];
@@ -134,7 +139,7 @@ pub(super) fn reply_blocks(settings: &Settings, body: &Body<'_>, lang: Language)
 /// "Want help from the staff?": how to confirm, the optional lines, the types, privacy.
 pub(super) fn offer_blocks(
     blocks: &mut Vec<Block>,
-    settings: &Settings,
+    settings: &Letterhead,
     lang: Language,
     contact: &Inline,
 ) {
@@ -167,7 +172,7 @@ pub(super) fn text_para(text: &str) -> Block {
 }
 
 /// The privacy contact as a link when it is an address or a web page.
-pub(super) fn contact_inline(settings: &Settings) -> Inline {
+pub(super) fn contact_inline(settings: &Letterhead) -> Inline {
     let contact = clean_line(&settings.privacy_contact);
     let contact = if contact.is_empty() {
         clean_line(&settings.from.address)
@@ -225,10 +230,7 @@ pub(super) fn hit_block(number: usize, hit: &Hit, lang: Language) -> Block {
 /// `url` when it is an http or https URL without spaces or control characters.
 pub(super) fn web_url(url: &str) -> Option<&str> {
     let url = url.trim();
-    let lower = url.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
-    let chars_ok = url.len() <= 2_000 && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    (scheme_ok && chars_ok && url.len() > "https://".len()).then_some(url)
+    (crate::text::is_http_url(url) && url.len() <= 2_000).then_some(url)
 }
 
 /// Splits a message template on its `{name}` placeholders, putting `values` in.
@@ -492,20 +494,4 @@ pub(super) fn typo(text: &str) -> String {
         .replace(" ?", "\u{a0}?")
         .replace(" »", "\u{a0}»")
         .replace("« ", "«\u{a0}")
-}
-
-/// Escapes text for HTML content and attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
