@@ -213,6 +213,11 @@ pub struct MailConfig {
     pub secret_env: String,
     /// Replies one sender may receive per hour (more are not sent, and logged).
     pub replies_per_sender_per_hour: u32,
+    /// The Unit's own receiving mail server, as it names itself in the
+    /// `Authentication-Results` headers it adds (e.g. `mx.ssaquebec.ca`). When set, an
+    /// email changes a request (confirms it, adds to it) only if that server found that its
+    /// From passed DMARC; others are set aside for staff. Empty: From is trusted as is.
+    pub trusted_authserv_id: String,
     /// Replies sent per minute overall (more wait in the outbox).
     pub replies_per_minute: u32,
     /// Bytes of a message read at most; the rest is not fetched.
@@ -236,6 +241,7 @@ impl Default for MailConfig {
             staff_page_url: String::new(),
             secret_env: "GUICHET_MAIL_SECRET".into(),
             replies_per_sender_per_hour: 5,
+            trusted_authserv_id: String::new(),
             replies_per_minute: 60,
             max_message_bytes: 5_000_000,
             max_text_chars: 20_000,

@@ -13,6 +13,8 @@
 //!   answer, related pages and the honest
 //!   fallback. [`search::Knowledge::ask`] is the call every channel makes.
 //! - [`messages`]: every user-facing sentence, in French and in English.
+//! - [`text`], [`limits`] and [`db`]: the small text rules, the one rate limiter and the one
+//!   SQLite file (opening, pragmas, migrations) every layer shares.
 //! - [`requests`]: the request log staff work from (SQLite behind a small trait), with
 //!   its domain types, audit history, privacy erasure and exports.
 //! - [`assistant`]: the transport-agnostic conversation engine every channel calls: it
@@ -37,6 +39,7 @@ pub mod discord;
 pub mod eval;
 pub mod knowledge;
 pub mod language;
+pub mod limits;
 pub mod mail;
 pub mod messages;
 pub mod privacy;

@@ -171,8 +171,14 @@ pub enum Msg {
     StaffReasonRequired,
     /// The store refused a status change; `{from}`, `{to}`.
     StaffInvalidTransition,
-    /// The store refused a value; `{detail}` is its (English) reason.
-    StaffInvalidValue,
+    /// The status form named a status that does not exist.
+    StaffUnknownStatus,
+    /// The note or reason of a status change was refused (too long); `{max}`.
+    StaffInvalidReason,
+    /// The assignee name was refused (empty, too long, on several lines); `{max}`.
+    StaffInvalidAssignee,
+    /// A staff note was refused (empty or too long); `{max}`.
+    StaffInvalidNote,
     /// A form without a valid anti-forgery token.
     StaffForbidden,
     /// A sign-in without the sign-in page's anti-forgery token (the form is shown again).
@@ -219,6 +225,8 @@ pub enum Msg {
     MailPageInOtherLanguage,
     /// No answer in the documentation.
     MailNoAnswer,
+    /// A message that asks nothing: what guichet can do, and how to go on.
+    MailCapabilities,
     /// Heading of the offer to log the inquiry as a request.
     MailOfferTitle,
     /// How to log the inquiry: reply CONFIRM.
@@ -498,8 +506,14 @@ impl Msg {
             (Msg::StaffReasonRequired, En) => "To close or reopen a request, write the reason in the note.",
             (Msg::StaffInvalidTransition, Fr) => "Une demande ne peut pas passer de « {from} » à « {to} ».",
             (Msg::StaffInvalidTransition, En) => "A request cannot move from \"{from}\" to \"{to}\".",
-            (Msg::StaffInvalidValue, Fr) => "Valeur refusée : {detail}",
-            (Msg::StaffInvalidValue, En) => "Value refused: {detail}",
+            (Msg::StaffUnknownStatus, Fr) => "Ce statut n'existe pas : choisissez-en un dans la liste.",
+            (Msg::StaffUnknownStatus, En) => "This status does not exist: choose one from the list.",
+            (Msg::StaffInvalidReason, Fr) => "La note ou le motif est trop long ({max} caractères au plus).",
+            (Msg::StaffInvalidReason, En) => "The note or reason is too long (at most {max} characters).",
+            (Msg::StaffInvalidAssignee, Fr) => "Le nom de la personne responsable n'est pas valide (1 à {max} caractères, sans saut de ligne).",
+            (Msg::StaffInvalidAssignee, En) => "The assignee name is not valid (1 to {max} characters, no line breaks).",
+            (Msg::StaffInvalidNote, Fr) => "La note n'est pas valide : écrivez de 1 à {max} caractères.",
+            (Msg::StaffInvalidNote, En) => "The note is not valid: write 1 to {max} characters.",
             (Msg::StaffForbidden, Fr) => "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et réessayez.",
             (Msg::StaffForbidden, En) => "This form expired or did not come from this page. Reload the page and try again.",
             (Msg::StaffLoginForbidden, Fr) => "Ce formulaire de connexion a expiré ou ne vient pas de cette page. Veuillez vous connecter de nouveau.",
@@ -568,6 +582,8 @@ impl Msg {
             (Msg::MailPageInOtherLanguage, En) => "(page in French)",
             (Msg::MailNoAnswer, Fr) => "Merci de votre message. Je n'ai pas trouvé de réponse à votre question dans la documentation de l'Unité.",
             (Msg::MailNoAnswer, En) => "Thank you for your message. I could not find an answer to your question in the Unit's documentation.",
+            (Msg::MailCapabilities, Fr) => "Merci de votre message. Je suis le guichet automatique de l'Unité de soutien SSA Québec : je réponds aux questions sur l'Unité, ses services et ses partenaires (financement, lettres d'appui, données, méthodes, partenariat avec les patients…). Écrivez votre question en répondant à ce courriel, ou répondez CONFIRMER pour que l'équipe de l'Unité vous écrive.",
+            (Msg::MailCapabilities, En) => "Thank you for your message. I am the automatic front desk of the Quebec SPOR SUPPORT Unit: I answer questions about the Unit, its services and its partners (funding, letters of support, data, methods, patient partnership…). Write your question in a reply to this email, or reply CONFIRM to have the Unit's staff write to you.",
             (Msg::MailOfferTitle, Fr) => "Besoin de l'aide de l'équipe de l'Unité ?",
             (Msg::MailOfferTitle, En) => "Want help from the Unit's staff?",
             (Msg::MailOfferHow, Fr) => "Répondez à ce courriel en écrivant CONFIRMER sur la première ligne : votre question deviendra une demande de soutien, et l'équipe de l'Unité vous écrira.",
@@ -736,7 +752,10 @@ impl Msg {
         Msg::StaffSaved,
         Msg::StaffReasonRequired,
         Msg::StaffInvalidTransition,
-        Msg::StaffInvalidValue,
+        Msg::StaffUnknownStatus,
+        Msg::StaffInvalidReason,
+        Msg::StaffInvalidAssignee,
+        Msg::StaffInvalidNote,
         Msg::StaffForbidden,
         Msg::StaffLoginForbidden,
         Msg::StaffBadForm,
@@ -763,6 +782,7 @@ impl Msg {
         Msg::MailAnswerIntro,
         Msg::MailPageInOtherLanguage,
         Msg::MailNoAnswer,
+        Msg::MailCapabilities,
         Msg::MailOfferTitle,
         Msg::MailOfferHow,
         Msg::MailOfferDetails,

@@ -52,15 +52,16 @@ pub struct Inquiry {
 }
 
 impl Assistant {
-    /// Answers a letter as a question only (no greeting, no intake), at `now`. A new
-    /// conversation's subject is often the question itself ("Lettre d'appui") or says
-    /// nothing ("Question", "Bonjour"): the body, the subject with the body, or the subject
-    /// is asked, whichever the knowledge base answers first.
+    /// Answers a letter as a question only (no greeting, no intake), at `now`. The body is
+    /// the question. Only when it asks nothing of its own does a new conversation's
+    /// subject count (it is often the question itself, "Lettre d'appui", or says nothing,
+    /// "Question"): then the body, the subject with the body, or the subject is asked,
+    /// whichever the knowledge base answers first. The language is the body's.
     pub fn answer_inquiry(&self, letter: Letter, now: OffsetDateTime) -> Reply {
         let subject = letter.subject.trim();
         let body = letter.body.trim();
         let mut candidates = vec![body.to_string()];
-        if letter.opens && !subject.is_empty() {
+        if letter.opens && !subject.is_empty() && !intent::asks(body) {
             candidates.push(format!("{subject}\n{body}"));
             candidates.push(subject.to_string());
         }
@@ -85,7 +86,7 @@ impl Assistant {
                 sender: letter.sender,
                 text: question,
                 action: None,
-                lang_hint: Language::detect(subject),
+                lang_hint: Language::detect(body).or_else(|| Language::detect(subject)),
             },
             now,
             true,
@@ -163,6 +164,34 @@ impl Assistant {
             language: inquiry.lang,
         });
         Ok((request, true))
+    }
+
+    /// Keeps what the person wrote in a conversation without answering it (a follow-up
+    /// that asks nothing new).
+    pub fn add_to_conversation(
+        &self,
+        channel: Channel,
+        conversation: &str,
+        sender: Option<Email>,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let text: String = text.trim().chars().take(super::MAX_MESSAGE_CHARS).collect();
+        if text.is_empty() {
+            return Ok(());
+        }
+        let held = self.inner.conversations.hold(channel, conversation);
+        let mut loaded = self.inner.conversations.load(&held, now)?;
+        loaded.state.record(Speaker::Person, &text, now);
+        let contact = loaded
+            .state
+            .contact
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok())
+            .or(sender);
+        self.inner
+            .conversations
+            .save(&held, loaded, channel, contact, now)
     }
 
     /// Adds what the person wrote later about a logged request to its transcript.

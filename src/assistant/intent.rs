@@ -16,6 +16,12 @@ fn joined(text: &str) -> String {
     format!(" {} ", words(text).join(" "))
 }
 
+/// Whether `text` asks something explicitly (see [`crate::search::focus::asks_explicitly`]):
+/// a follow-up that does not is kept, not answered.
+pub fn asks(text: &str) -> bool {
+    crate::search::focus::asks_explicitly(text)
+}
+
 /// `Some(true)` for yes, `Some(false)` for no, `None` when the message is neither.
 pub fn yes_no(text: &str) -> Option<bool> {
     let w = words(text);

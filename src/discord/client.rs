@@ -2,7 +2,7 @@
 //! events into [`convert`] structs, calls the engine off the async threads, and sends what
 //! [`render`] and [`intake`] decided. No decision is made here.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use serenity::all::{
@@ -64,7 +64,7 @@ pub async fn run(
             channels: config.allowed_channels.clone(),
         },
         bot_id: OnceLock::new(),
-        limiter: Mutex::new(RateLimiter::new(config.rate_limit_per_minute)),
+        limiter: RateLimiter::new(config.rate_limit_per_minute),
         feedback: Arc::new(FeedbackCounts::default()),
         default_language,
     };
@@ -137,8 +137,8 @@ struct Handler {
     access: Access,
     /// Learned from the `ready` event, before any message is handled.
     bot_id: OnceLock<u64>,
-    /// A std mutex: only held for a check, never across an await.
-    limiter: Mutex<RateLimiter>,
+    /// Shared by the event tasks; a check locks it only briefly, never across an await.
+    limiter: RateLimiter,
     feedback: Arc<FeedbackCounts>,
     default_language: Language,
 }
@@ -266,12 +266,7 @@ impl Handler {
             .lang_hint
             .or_else(|| Language::detect(&incoming.text))
             .unwrap_or(self.default_language);
-        let limited = self
-            .limiter
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .check(user, Instant::now());
-        if let Err(wait) = limited {
+        if let Err(wait) = self.limiter.check(user, Instant::now()) {
             let seconds = wait.as_secs().max(1).to_string();
             let text = Msg::DiscordRateLimited.fill(lang, &[("seconds", &seconds)]);
             send(ctx, &out, render::plain_message(&text), true).await;

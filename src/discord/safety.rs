@@ -4,8 +4,9 @@
 //! Every send also sets `allowed_mentions` to nothing (in the client), so even a mention
 //! that slipped through would not ping; the escaping here keeps it from *looking* like one.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
+
+use crate::limits;
 
 /// A zero-width space: breaks `@everyone` and `<@123>` without changing what people read.
 const ZWSP: char = '\u{200B}';
@@ -63,46 +64,27 @@ pub fn has_live_mention(text: &str) -> bool {
         || text.contains("<#")
 }
 
-/// At most `per_minute` messages per user in any sliding minute.
+/// The most people whose recent messages are remembered at once; when that many are
+/// active, the least recently seen are forgotten (see [`limits::RateLimiter`]).
+const MAX_USERS: usize = 10_000;
+
+/// At most `per_minute` messages per user in any sliding minute: the Discord rule over
+/// the shared [`limits::RateLimiter`].
 #[derive(Debug)]
-pub struct RateLimiter {
-    per_minute: u32,
-    /// When each user's recent messages arrived, oldest first.
-    seen: HashMap<u64, VecDeque<Instant>>,
-}
+pub struct RateLimiter(limits::RateLimiter<u64>);
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
-        RateLimiter {
-            per_minute: per_minute.max(1),
-            seen: HashMap::new(),
-        }
+        RateLimiter(limits::RateLimiter::sliding(
+            per_minute,
+            Duration::from_secs(60),
+            MAX_USERS,
+        ))
     }
 
     /// Counts a message from `user` arriving at `now`; `Err(wait)` when over the limit
     /// (the message is not counted), with how long until one more is allowed.
-    pub fn check(&mut self, user: u64, now: Instant) -> Result<(), Duration> {
-        const WINDOW: Duration = Duration::from_secs(60);
-        let times = self.seen.entry(user).or_default();
-        while times
-            .front()
-            .is_some_and(|&t| now.saturating_duration_since(t) >= WINDOW)
-        {
-            times.pop_front();
-        }
-        if times.len() >= self.per_minute as usize {
-            // The front exists: the queue holds at least `per_minute` (≥ 1) entries.
-            let oldest = *times.front().expect("a full window is not empty");
-            return Err(WINDOW.saturating_sub(now.saturating_duration_since(oldest)));
-        }
-        times.push_back(now);
-        // Forget users who have gone quiet so the map does not grow forever.
-        if self.seen.len() > 10_000 {
-            self.seen.retain(|_, t| {
-                t.back()
-                    .is_some_and(|&last| now.saturating_duration_since(last) < WINDOW)
-            });
-        }
-        Ok(())
+    pub fn check(&self, user: u64, now: Instant) -> Result<(), Duration> {
+        self.0.check(user, now)
     }
 }

@@ -66,6 +66,9 @@ pub enum Body<'a> {
     AddedToRequest { reference: RequestRef },
     /// "CONFIRM" arrived but there is no inquiry to log in this thread.
     NothingToConfirm,
+    /// The message asks nothing guichet could answer: what guichet can do, in both
+    /// languages (the person's first), and how to go on.
+    Capabilities,
 }
 
 /// How emails are written, from the configuration.
@@ -93,6 +96,8 @@ pub struct Draft {
     pub subject: String,
     /// The complete RFC 5322 message.
     pub raw: Vec<u8>,
+    /// A digest of its text part: the same digest means the same words.
+    pub digest: String,
 }
 
 /// Why an email could not be written.
@@ -169,14 +174,17 @@ pub enum StaffNotice {
 }
 
 /// The notice to the staff address: reference, type, channel, the requester's name only,
-/// and a link to the staff page when configured. Not a reply
+/// and a link to the staff page when configured; its Reply-To is the requester's address
+/// when given, so staff can write to them by replying. Not a reply
 /// (`Auto-Submitted: auto-generated`).
+#[allow(clippy::too_many_arguments)]
 pub fn staff_notice(
     settings: &Letterhead,
     staff: &Party,
     reference: &RequestRef,
     request_type_label: &str,
     requester_name: &str,
+    requester_address: Option<&str>,
     lang: Language,
     notice: StaffNotice,
 ) -> Result<Draft, ComposeError> {
@@ -243,10 +251,13 @@ pub fn staff_notice(
         Msg::MailFromName.text(lang).to_string(),
         Msg::MailStaffSignature.text(lang).to_string(),
     ]));
-    let extra = [
+    let mut extra = vec![
         ("Auto-Submitted", "auto-generated".to_string()),
         ("X-Auto-Response-Suppress", "All".to_string()),
     ];
+    if let Some(address) = requester_address {
+        extra.push(("Reply-To", parse_address("reply-to", address)?.to_string()));
+    }
     build(settings, staff, &subject, &blocks, lang, None, &extra)
 }
 
@@ -286,6 +297,7 @@ fn build(
         .raw_header(header("X-Loop", from_address.to_string()))
         .raw_header(header("Content-Language", lang.code().to_string()));
     let text = render_text(blocks);
+    let digest = crate::text::hex(&Sha256::digest(text.as_bytes())[..16]);
     let html = render_html(blocks, lang, subject);
     let message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
     Ok(Draft {
@@ -293,6 +305,7 @@ fn build(
         to: to_address.to_string(),
         subject: subject.to_string(),
         raw: message.formatted(),
+        digest,
     })
 }
 
@@ -742,7 +755,7 @@ mod tests {
 
     #[test]
     fn a_logged_request_gets_the_tagged_subject_and_its_reference() {
-        let tag = thread_tag(SECRET, &reference());
+        let tag = thread_tag(SECRET, &reference(), "jane@example.org");
         let attachments = vec!["protocole.pdf".to_string(), "<img src=x>.docx".to_string()];
         for subject in [
             "Re: Lettre d'appui",
@@ -766,7 +779,12 @@ mod tests {
             assert_eq!(msg.subject(), Some(expected.as_str()), "{subject}");
             let (found, found_tag) = subject_reference(msg.subject().unwrap()).unwrap();
             assert_eq!(found, reference());
-            assert!(verify_tag(SECRET, &found, &found_tag.unwrap()));
+            assert!(verify_tag(
+                SECRET,
+                &found,
+                "jane@example.org",
+                &found_tag.unwrap()
+            ));
             let t = flat(&text);
             assert!(t.contains("sous la référence SSA-2026-00042."), "{text}");
             assert!(
@@ -786,7 +804,7 @@ mod tests {
 
     #[test]
     fn the_short_replies_say_what_happened() {
-        let tag = thread_tag(SECRET, &reference());
+        let tag = thread_tag(SECRET, &reference(), "jane@example.org");
         let draft = reply(
             &settings(),
             &person(),
@@ -906,6 +924,7 @@ mod tests {
             &reference(),
             "Lettre d'appui",
             "Marie <b>Tremblay</b>",
+            Some("marie.tremblay@umontreal.ca"),
             Language::Fr,
             StaffNotice::NewRequest,
         )
@@ -920,6 +939,14 @@ mod tests {
             Some("auto-generated")
         );
         assert!(msg.in_reply_to().is_empty());
+        // Staff answer the requester by replying.
+        assert_eq!(
+            msg.reply_to()
+                .and_then(|r| r.first())
+                .and_then(|a| a.address())
+                .map(|a| a.to_string()),
+            Some("marie.tremblay@umontreal.ca".into())
+        );
         let t = flat(&text);
         assert!(t.contains("Référence : SSA-2026-00042"), "{text}");
         assert!(
@@ -947,6 +974,7 @@ mod tests {
             &reference(),
             "Training",
             "Jane",
+            None,
             Language::En,
             StaffNotice::NewMessage,
         )

@@ -14,6 +14,9 @@ pub enum Verdict {
     Ignore(Skip),
     /// A delivery-status or disposition report: recorded, never answered.
     Bounce(Report),
+    /// A person seems to have written, but something is wrong with who: set aside in the
+    /// quarantine folder for staff, with the reason, never answered.
+    SetAside(Skip),
 }
 
 /// Why a message is not answered.
@@ -37,8 +40,14 @@ pub enum Skip {
     RobotSender(String),
     /// The sender or the reply address is one of guichet's own addresses.
     OwnAddress,
-    /// No usable From or Reply-To address.
+    /// No usable From address.
     NoSender,
+    /// The subject says it is an automatic reply ("Réponse automatique", "Out of office"…)
+    /// even though no header does.
+    AutoReplySubject,
+    /// A person's message whose Reply-To is guichet's own address: answering would mail
+    /// guichet itself, and ignoring it would lose a question. For staff.
+    ReplyToIsOurs,
 }
 
 impl Skip {
@@ -55,6 +64,8 @@ impl Skip {
             Skip::RobotSender(_) => "robot-sender",
             Skip::OwnAddress => "own-address",
             Skip::NoSender => "no-sender",
+            Skip::AutoReplySubject => "auto-reply-subject",
+            Skip::ReplyToIsOurs => "reply-to-is-ours",
         }
     }
 }
@@ -93,7 +104,13 @@ impl fmt::Display for Skip {
                 "the message comes from one of guichet's own addresses; answering it would be a loop",
             ),
             Skip::NoSender => f.write_str(
-                "the message has no usable sender address (From or Reply-To) to answer",
+                "the message has no usable sender address (From) to answer",
+            ),
+            Skip::AutoReplySubject => f.write_str(
+                "the subject says the message is an automatic reply (out of office, réponse automatique…); answering it could start a loop",
+            ),
+            Skip::ReplyToIsOurs => f.write_str(
+                "a person wrote, but the Reply-To is guichet's own address: set aside for staff to answer by hand",
             ),
         }
     }
@@ -102,15 +119,68 @@ impl fmt::Display for Skip {
 /// Precedence values that mark bulk or automatic mail.
 const BULK_PRECEDENCE: &[&str] = &["bulk", "list", "junk", "auto_reply", "auto-reply"];
 
+/// Subject openings of automatic replies, folded (no accents, lowercase), in the
+/// languages the Unit's correspondents' mail systems use.
+const AUTO_REPLY_SUBJECTS: &[&str] = &[
+    "reponse automatique",
+    "reponse auto",
+    "absence du bureau",
+    "absent du bureau",
+    "message d'absence",
+    "avis d'absence",
+    "automatic reply",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "automatic response",
+    "out of office",
+    "out-of-office",
+    "out of the office",
+    "away from the office",
+    "autosvar",
+    "automatisch antwoord",
+    "automatische antwort",
+    "abwesenheitsnotiz",
+    "respuesta automatica",
+    "risposta automatica",
+    "resposta automatica",
+];
+
+/// Whether `subject` announces an automatic reply ("Réponse automatique : Re: …",
+/// "Automatic reply: …", "Out of Office: …", "[Auto-Reply] …").
+pub fn is_auto_reply_subject(subject: &str) -> bool {
+    let folded = crate::text::fold(subject);
+    let folded = folded.trim_start_matches(|c: char| c == '[' || c == '(' || c.is_whitespace());
+    AUTO_REPLY_SUBJECTS.iter().any(|s| {
+        folded.starts_with(s)
+            || folded.contains(&format!(": {s}"))
+            || folded.contains(&format!("] {s}"))
+    })
+}
+
+/// Whether `address` is one of `own` (lowercased addresses): case is ignored, and so is a
+/// `+tag` in the local part (`contact+help@…` is the contact mailbox).
+pub fn is_own_address(address: &str, own: &[String]) -> bool {
+    let base = |a: &str| -> Option<(String, String)> {
+        let a = a.trim().trim_start_matches('<').trim_end_matches('>');
+        let (local, domain) = a.rsplit_once('@')?;
+        let local = local.split('+').next().unwrap_or_default();
+        Some((local.to_lowercase(), domain.to_lowercase()))
+    };
+    let Some(address) = base(address) else {
+        return false;
+    };
+    own.iter().any(|o| base(o).as_ref() == Some(&address))
+}
+
 /// Decides whether `message` may be answered. `own_addresses` are guichet's addresses,
-/// lowercased.
-///
-/// A report is a [`Verdict::Bounce`] whatever else applies (bounces are recorded). Then, in
-/// this order: `Auto-Submitted`, `Precedence`, list headers, `X-Auto-Response-Suppress`,
-/// other auto-reply headers, `X-Loop`, an empty Return-Path, guichet's own address as From
-/// or Reply-To, no usable sender, and a robot reply address. The reply address is
-/// Reply-To when present, else From: a web form sending from `noreply@` with the person's
-/// Reply-To is answered.
+/// lowercased. The checks run in this order: a delivery report, `Auto-Submitted`,
+/// `Precedence`, list headers, `X-Auto-Response-Suppress`, other auto-reply headers,
+/// `X-Loop`, an empty Return-Path, guichet's own address as From, no usable From, an
+/// automatic-reply subject, guichet's own address as Reply-To (set aside for staff), and
+/// a robot From. Who wrote is From: Reply-To never decides.
 pub fn classify(message: &Inbound, own_addresses: &[String]) -> Verdict {
     let s = &message.signals;
     if let Some(report) = &s.report {
@@ -140,12 +210,7 @@ pub fn classify(message: &Inbound, own_addresses: &[String]) -> Verdict {
     if s.auto_reply_hint {
         return Verdict::Ignore(Skip::AutoReplyHeader);
     }
-    let is_own = |address: &str| {
-        let address = address.trim().to_lowercase();
-        own_addresses
-            .iter()
-            .any(|own| own.trim().eq_ignore_ascii_case(&address))
-    };
+    let is_own = |address: &str| is_own_address(address, own_addresses);
     let loops = s.x_loop.iter().any(|value| {
         value
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '"'))
@@ -161,15 +226,24 @@ pub fn classify(message: &Inbound, own_addresses: &[String]) -> Verdict {
         return Verdict::Ignore(Skip::EmptyReturnPath);
     }
     let from = message.from.as_ref().map(|m| m.address.as_str());
-    let reply_to = message.reply_to.as_ref().map(|m| m.address.as_str());
-    if from.into_iter().chain(reply_to).any(is_own) {
+    if from.is_some_and(is_own) {
         return Verdict::Ignore(Skip::OwnAddress);
     }
-    let Some(target) = reply_to.or(from).filter(|a| !a.trim().is_empty()) else {
+    let Some(from) = from.filter(|a| !a.trim().is_empty()) else {
         return Verdict::Ignore(Skip::NoSender);
     };
-    if is_robot_address(target) {
-        return Verdict::Ignore(Skip::RobotSender(target.to_string()));
+    if is_auto_reply_subject(&message.subject) {
+        return Verdict::Ignore(Skip::AutoReplySubject);
+    }
+    if is_robot_address(from) {
+        return Verdict::Ignore(Skip::RobotSender(from.to_string()));
+    }
+    if message
+        .reply_to
+        .as_ref()
+        .is_some_and(|r| is_own(&r.address))
+    {
+        return Verdict::SetAside(Skip::ReplyToIsOurs);
     }
     Verdict::Answer
 }
@@ -220,8 +294,12 @@ mod tests {
     }
 
     fn message(headers: &str) -> Inbound {
-        let raw = format!("{headers}\nSubject: Question\n\nBonjour, une question.\n")
-            .replace('\n', "\r\n");
+        let subject = if headers.contains("Subject:") {
+            ""
+        } else {
+            "\nSubject: Question"
+        };
+        let raw = format!("{headers}{subject}\n\nBonjour, une question.\n").replace('\n', "\r\n");
         match parse::parse(raw.as_bytes(), &Limits::default()) {
             Ok(m) => m,
             Err(e) => panic!("{e}"),
@@ -262,10 +340,11 @@ mod tests {
             verdict(&format!("{PERSON}\nX-Loop: someone-else@x.org")),
             Verdict::Answer
         );
-        // A web form sends from noreply@ with the person as Reply-To: the reply goes to them.
+        // Who wrote is From: a robot From with a person's Reply-To is still a robot
+        // (anyone can write any Reply-To; replies never go to an address chosen so).
         assert_eq!(
             verdict("From: noreply@forms.example.org\nReply-To: marie@umontreal.ca"),
-            Verdict::Answer
+            Verdict::Ignore(Skip::RobotSender("noreply@forms.example.org".into()))
         );
     }
 
@@ -341,8 +420,18 @@ mod tests {
             verdict("From: GUICHET@example.ca"),
             Verdict::Ignore(Skip::OwnAddress)
         );
+        // A person whose Reply-To is ours: neither answered (a loop) nor lost.
         assert_eq!(
             verdict("From: marie@umontreal.ca\nReply-To: Support <Support@Example.ca>"),
+            Verdict::SetAside(Skip::ReplyToIsOurs)
+        );
+        assert_eq!(
+            verdict("From: marie@umontreal.ca\nReply-To: guichet+help@example.ca"),
+            Verdict::SetAside(Skip::ReplyToIsOurs)
+        );
+        // Plus-addressing and case: still guichet itself.
+        assert_eq!(
+            verdict("From: Guichet+Help@Example.CA"),
             Verdict::Ignore(Skip::OwnAddress)
         );
         assert_eq!(
@@ -363,9 +452,11 @@ mod tests {
             verdict("From: Robot <No-Reply@service.example.org>"),
             Verdict::Ignore(Skip::RobotSender("No-Reply@service.example.org".into()))
         );
+        // Who wrote is From; a robot Reply-To does not make a person a robot (replies
+        // go to From).
         assert_eq!(
             verdict("From: marie@umontreal.ca\nReply-To: bounces+123@lists.example.org"),
-            Verdict::Ignore(Skip::RobotSender("bounces+123@lists.example.org".into()))
+            Verdict::Answer
         );
         assert_eq!(
             verdict("To: guichet@example.ca"),
@@ -379,6 +470,60 @@ mod tests {
             verdict("From: Undisclosed recipients:;"),
             Verdict::Ignore(Skip::NoSender)
         );
+    }
+
+    #[test]
+    fn automatic_reply_subjects_are_ignored_without_any_header() {
+        for subject in [
+            "Réponse automatique : Re: Lettre d'appui",
+            "Reponse automatique: Re: Lettre d'appui",
+            "Automatic reply: Letter of support",
+            "Out of Office: Re: your question",
+            "OUT OF OFFICE",
+            "Absence du bureau : Re: Question",
+            "[Auto-Reply] Re: grants",
+            "Autosvar: Re: SPOR",
+            "Re: Automatic reply: Letter",
+            "Message d’absence",
+        ] {
+            assert!(is_auto_reply_subject(subject), "{subject}");
+            assert_eq!(
+                verdict(&format!("From: marie@umontreal.ca\nSubject: {subject}")),
+                Verdict::Ignore(Skip::AutoReplySubject),
+                "{subject}"
+            );
+        }
+        for subject in [
+            "Question about automatic replies to surveys",
+            "Lettre d'appui",
+            "Office hours of the Unit?",
+            "Réponse à votre question",
+            "",
+        ] {
+            assert!(!is_auto_reply_subject(subject), "{subject}");
+        }
+    }
+
+    #[test]
+    fn own_addresses_ignore_case_and_plus_tags_but_not_domains() {
+        let own = vec!["contact@unit.test".to_string()];
+        for a in [
+            "contact@unit.test",
+            "Contact@Unit.Test",
+            "contact+help@unit.test",
+            "<contact+x@UNIT.test>",
+        ] {
+            assert!(is_own_address(a, &own), "{a}");
+        }
+        for a in [
+            "contact@unit.test.evil.org",
+            "contacts@unit.test",
+            "contact@other.test",
+            "",
+            "contact",
+        ] {
+            assert!(!is_own_address(a, &own), "{a}");
+        }
     }
 
     #[test]

@@ -87,6 +87,13 @@ const MIGRATIONS: &[&str] = &[
     UPDATE mail_outbox SET about = recipient WHERE kind <> 'staff';
     CREATE INDEX mail_outbox_about ON mail_outbox (about);
     "#,
+    r#"
+    -- What each email says, as a digest of its text: the same text is not sent to the same
+    -- person over and over (an auto-responder asking the same thing).
+    ALTER TABLE mail_outbox ADD COLUMN digest TEXT;
+    CREATE INDEX mail_outbox_digest ON mail_outbox (recipient, digest);
+    CREATE INDEX mail_threads_thread ON mail_threads (thread, created_at);
+    "#,
 ];
 
 /// What the mail ledger could not do.
@@ -121,8 +128,14 @@ pub enum Outcome {
     Capped,
     /// guichet's own copy of an email it sent (proof that it left).
     Copy,
-    /// Could not be read; moved to the quarantine folder.
+    /// Could not be read, or set aside for staff (the reason is in the detail); moved to
+    /// the quarantine folder.
     Quarantined,
+    /// A later message in an answered thread that asks nothing new (or was already
+    /// answered recently): kept in the conversation, not answered.
+    FollowUp,
+    /// Asked nothing guichet could answer; told once what guichet can do.
+    Capabilities,
 }
 
 impl Outcome {
@@ -139,6 +152,8 @@ impl Outcome {
             Outcome::Capped => "capped",
             Outcome::Copy => "copy",
             Outcome::Quarantined => "quarantined",
+            Outcome::FollowUp => "follow_up",
+            Outcome::Capabilities => "capabilities",
         }
     }
 
@@ -155,6 +170,8 @@ impl Outcome {
             Outcome::Capped,
             Outcome::Copy,
             Outcome::Quarantined,
+            Outcome::FollowUp,
+            Outcome::Capabilities,
         ]
         .into_iter()
         .find(|o| o.code() == code)
@@ -190,6 +207,8 @@ pub struct Outgoing {
     /// The address of the person it is about, lowercased (the recipient of a reply, the
     /// requester a staff notice names): erasing that person erases the email.
     pub about: String,
+    /// A digest of what it says (its text part), to notice the same text sent again.
+    pub digest: String,
 }
 
 /// Everything decided about one message, written at once.
@@ -357,9 +376,9 @@ impl Ledger {
         }
         for out in &decision.outgoing {
             tx.execute(
-                "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6)",
-                params![out.message_id, out.recipient, out.kind, out.raw, at, out.about],
+                "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about, digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6, ?7)",
+                params![out.message_id, out.recipient, out.kind, out.raw, at, out.about, out.digest],
             )?;
             if let Some(thread) = &out.thread {
                 tx.execute(
@@ -378,9 +397,9 @@ impl Ledger {
     pub fn queue(&self, out: &Outgoing, now: OffsetDateTime) -> Result<(), LedgerError> {
         let at = time_text(now);
         self.lock().execute(
-            "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6)",
-            params![out.message_id, out.recipient, out.kind, out.raw, at, out.about],
+            "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about, digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6, ?7)",
+            params![out.message_id, out.recipient, out.kind, out.raw, at, out.about, out.digest],
         )?;
         Ok(())
     }
@@ -456,6 +475,35 @@ impl Ledger {
         let n: i64 = self.lock().query_row(
             "SELECT COUNT(*) FROM mail_outbox WHERE recipient = ?1 AND created_at >= ?2 AND kind != 'staff'",
             params![recipient, time_text(since)],
+            |r| r.get(0),
+        )?;
+        Ok(n as u32)
+    }
+
+    /// How many emails saying exactly `digest` were queued for `recipient` since `since`.
+    pub fn same_replies_since(
+        &self,
+        recipient: &str,
+        digest: &str,
+        since: OffsetDateTime,
+    ) -> Result<u32, LedgerError> {
+        let n: i64 = self.lock().query_row(
+            "SELECT COUNT(*) FROM mail_outbox WHERE recipient = ?1 AND digest = ?2 AND created_at >= ?3",
+            params![recipient, digest, time_text(since)],
+            |r| r.get(0),
+        )?;
+        Ok(n as u32)
+    }
+
+    /// How many emails guichet sent in `thread` since `since`.
+    pub fn thread_replies_since(
+        &self,
+        thread: &str,
+        since: OffsetDateTime,
+    ) -> Result<u32, LedgerError> {
+        let n: i64 = self.lock().query_row(
+            "SELECT COUNT(*) FROM mail_threads WHERE thread = ?1 AND created_at >= ?2",
+            params![thread, time_text(since)],
             |r| r.get(0),
         )?;
         Ok(n as u32)
@@ -712,6 +760,7 @@ mod tests {
             raw: b"Subject: x\r\n\r\nbody".to_vec(),
             thread: Some(thread.into()),
             about: to.into(),
+            digest: "d".into(),
         }
     }
 

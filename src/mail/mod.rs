@@ -141,6 +141,8 @@ pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, Mai
         },
         secret: secret(config)?,
         replies_per_sender_per_hour: mail.replies_per_sender_per_hour,
+        trusted_authserv_id: Some(mail.trusted_authserv_id.trim().to_string())
+            .filter(|id| !id.is_empty()),
         limits: parse::Limits {
             max_text_chars: mail.max_text_chars,
             ..Default::default()

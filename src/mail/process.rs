@@ -15,7 +15,7 @@ use super::ledger::{Decision, Ledger, LedgerError, Outcome, Outgoing, PendingInq
 use super::parse::{self, Inbound};
 use tokio::sync::{broadcast, Notify};
 
-use crate::assistant::{self, confirmation, Assistant, Letter, RequestLogged, Sender};
+use crate::assistant::{self, confirmation, intent, Assistant, Letter, RequestLogged, Sender};
 use crate::language::Language;
 use crate::requests::model::{Channel, Email, Request, RequestRef};
 use crate::requests::StoreError;
@@ -29,6 +29,10 @@ pub struct Policy {
     /// Signs thread tags.
     pub secret: Vec<u8>,
     pub replies_per_sender_per_hour: u32,
+    /// The Unit's own mail server as it names itself in `Authentication-Results`: when
+    /// set, a message changes a request only if that server says From passed DMARC, and a
+    /// reply may go to a same-domain Reply-To.
+    pub trusted_authserv_id: Option<String>,
     pub limits: parse::Limits,
     /// Told of each request logged by email.
     pub staff: Option<Party>,
@@ -67,6 +71,12 @@ pub struct Handled {
     /// Emails queued for it.
     pub queued: usize,
 }
+
+/// A thread that had this many replies in [`FOLLOW_UP_WINDOW`] answers no follow-up.
+const FOLLOW_UP_REPLIES: u32 = 2;
+const FOLLOW_UP_WINDOW: time::Duration = time::Duration::hours(1);
+/// The same reply (word for word) is sent to one person at most this often a day.
+const IDENTICAL_REPLIES_PER_DAY: u32 = 2;
 
 /// Decides messages; cheap to clone.
 #[derive(Clone)]
@@ -157,6 +167,7 @@ impl Processor {
             }
         };
         if let Some(outcome) = self.ledger.outcome(&message.fingerprint)? {
+            tracing::info!(fingerprint = %message.fingerprint, outcome = outcome.code(), "a message already decided arrived again (a duplicate Message-ID): skipped");
             return Ok(Handled {
                 fingerprint: message.fingerprint,
                 outcome,
@@ -164,7 +175,8 @@ impl Processor {
                 queued: 0,
             });
         }
-        let sender = sender_of(&message).map(|m| m.address.to_lowercase());
+        // Who wrote is From; Reply-To only tells where a reply may go.
+        let sender = message.from.as_ref().map(|m| m.address.to_lowercase());
         // guichet's own copy of an email it sent: proof that the email left.
         let from_us = message.from.as_ref().is_some_and(|f| {
             self.settings
@@ -185,6 +197,16 @@ impl Processor {
                     &message.fingerprint,
                     sender,
                     Outcome::Ignored,
+                    skip.code().to_string(),
+                );
+                return self.write(d, now);
+            }
+            Verdict::SetAside(skip) => {
+                tracing::warn!(fingerprint = %message.fingerprint, reason = %skip, "an email is set aside for staff");
+                let d = Decision::silent(
+                    &message.fingerprint,
+                    sender,
+                    Outcome::Quarantined,
                     skip.code().to_string(),
                 );
                 return self.write(d, now);
@@ -261,28 +283,42 @@ impl Processor {
         })
     }
 
-    /// Chooses between a request's follow-up, a confirmation, and a question.
+    /// Chooses between a request's follow-up, a confirmation, a follow-up in an answered
+    /// thread, and a new question. Who wrote is From; a message that would change a
+    /// request comes from its requester (and, when the Unit's server checks it, passed
+    /// DMARC) or is set aside for staff.
     fn decide(
         &self,
         message: &Inbound,
         sender: &str,
         now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
-        // A reference in the subject attaches only with guichet's tag or from the requester.
+        let set_aside = |reason: &str| {
+            tracing::warn!(fingerprint = %message.fingerprint, reason, "an email about a request is set aside for staff");
+            Ok(Decision::silent(
+                &message.fingerprint,
+                Some(sender.to_string()),
+                Outcome::Quarantined,
+                reason.to_string(),
+            ))
+        };
+        let verified = self.sender_verified(message);
+        // A reference in the subject attaches a message to its request only from the
+        // requester (the tag is bound to the requester's address).
         if let Some((reference, tag)) = compose::subject_reference(&message.subject) {
-            let signed = tag
-                .as_deref()
-                .is_some_and(|t| compose::verify_tag(&self.settings.secret, &reference, t));
             if let Some(request) = self.assistant.request(&reference)? {
-                if signed
-                    || request
-                        .requester_email
-                        .as_str()
-                        .eq_ignore_ascii_case(sender)
-                {
-                    return self.attach(message, sender, &request, now);
+                let requester = request.requester_email.as_str();
+                let by_requester = requester.eq_ignore_ascii_case(sender)
+                    || tag.as_deref().is_some_and(|t| {
+                        compose::verify_tag(&self.settings.secret, &reference, sender, t)
+                    });
+                if !by_requester {
+                    return set_aside("reference-of-someone-else");
                 }
-                tracing::info!(%reference, "a subject names a request without its tag, from someone else: new conversation");
+                if !verified {
+                    return set_aside("sender-not-verified");
+                }
+                return self.attach(message, sender, &request, now);
             }
         }
         let mut ids = message.references.clone();
@@ -296,18 +332,24 @@ impl Processor {
         if let Some(inquiry) = inquiry {
             if let Some(reference) = inquiry.request {
                 if let Some(request) = self.assistant.request(&reference)? {
+                    if !verified {
+                        return set_aside("sender-not-verified");
+                    }
                     if confirming {
                         return self.acknowledge(message, sender, &inquiry, &request, false, now);
                     }
                     return self.attach(message, sender, &request, now);
                 }
             } else if confirming {
+                if !verified {
+                    return set_aside("sender-not-verified");
+                }
                 return self.confirm(message, sender, inquiry, now);
             }
         }
         if confirming {
             let lang = self.language_of(message);
-            let draft = self.draft(message, sender, &Body::NothingToConfirm, lang, None)?;
+            let draft = self.draft(message, &Body::NothingToConfirm, lang, None)?;
             let mut d = Decision::silent(
                 &message.fingerprint,
                 Some(sender.to_string()),
@@ -317,7 +359,51 @@ impl Processor {
             d.outgoing.push(draft.into_outgoing("reply", None));
             return Ok(d);
         }
-        self.answer(message, sender, thread, now)
+        match thread {
+            Some(thread) => self.follow_up(message, sender, thread, now),
+            None => self.answer(message, sender, None, now),
+        }
+    }
+
+    /// A later message in a thread guichet answered, with no request logged yet: kept in
+    /// the conversation, and answered only when it asks something new and the thread has
+    /// not had [`FOLLOW_UP_REPLIES`] replies in the last [`FOLLOW_UP_WINDOW`]. An
+    /// out-of-office or a "thanks!" is never answered, so two robots cannot loop.
+    fn follow_up(
+        &self,
+        message: &Inbound,
+        sender: &str,
+        thread: String,
+        now: OffsetDateTime,
+    ) -> Result<Decision, ProcessError> {
+        let asks = intent::asks(&message.text);
+        let recent = self
+            .ledger
+            .thread_replies_since(&thread, now - FOLLOW_UP_WINDOW)?;
+        if asks && recent < FOLLOW_UP_REPLIES {
+            return self.answer(message, sender, Some(thread), now);
+        }
+        self.assistant.add_to_conversation(
+            Channel::Email,
+            &thread,
+            Email::parse(sender).ok(),
+            &message.text,
+            now,
+        )?;
+        let reason = if asks {
+            "thread-answered-recently"
+        } else {
+            "asks-nothing-new"
+        };
+        tracing::info!(fingerprint = %message.fingerprint, reason, "a follow-up in an answered thread is kept, not answered");
+        let mut d = Decision::silent(
+            &message.fingerprint,
+            Some(sender.to_string()),
+            Outcome::FollowUp,
+            reason.to_string(),
+        );
+        d.thread = Some(thread);
+        Ok(d)
     }
 
     /// A question (new, or a new one in an answered thread): answer it and keep it as the
@@ -330,9 +416,18 @@ impl Processor {
         now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
         let new_thread = thread.is_none();
-        let thread = thread.unwrap_or_else(|| thread_key(&message.fingerprint));
         let subject = compose::strip_reply_prefixes(&message.subject);
-        let from = sender_of(message);
+        if message.text.trim().is_empty() && subject.trim().is_empty() {
+            // Nothing to read and nothing to answer.
+            return Ok(Decision::silent(
+                &message.fingerprint,
+                Some(sender.to_string()),
+                Outcome::Ignored,
+                "empty".into(),
+            ));
+        }
+        let thread = thread.unwrap_or_else(|| thread_key(&message.fingerprint));
+        let from = message.from.as_ref();
         let reply = self.assistant.answer_inquiry(
             Letter {
                 channel: Channel::Email,
@@ -349,6 +444,7 @@ impl Processor {
             now,
         );
         let lang = reply.lang;
+        let asked = intent::asks(&message.text) || intent::asks(subject);
         let (body, outcome) = if reply.answered == Some(true) {
             (Body::Answer { hits: &reply.hits }, Outcome::Answered)
         } else if !reply.suggestions.is_empty() {
@@ -358,10 +454,37 @@ impl Processor {
                 },
                 Outcome::NoAnswer,
             )
+        } else if !asked {
+            // "Test", "here's something interesting": no question to fail on; say what
+            // guichet can do instead, in both languages.
+            (Body::Capabilities, Outcome::Capabilities)
         } else {
             (Body::NoAnswer, Outcome::NoAnswer)
         };
-        let draft = self.draft(message, sender, &body, lang, None)?;
+        let draft = self.draft(message, &body, lang, None)?;
+        let identical = self.ledger.same_replies_since(
+            &draft.to.to_lowercase(),
+            &draft.digest,
+            now - time::Duration::days(1),
+        )?;
+        if identical >= IDENTICAL_REPLIES_PER_DAY {
+            tracing::warn!(fingerprint = %message.fingerprint, "this person already got this very reply today; not sending it again");
+            self.assistant.add_to_conversation(
+                Channel::Email,
+                &thread,
+                Email::parse(sender).ok(),
+                &message.text,
+                now,
+            )?;
+            let mut d = Decision::silent(
+                &message.fingerprint,
+                Some(sender.to_string()),
+                Outcome::Capped,
+                "identical-reply".into(),
+            );
+            d.thread = Some(thread);
+            return Ok(d);
+        }
         let mut d = Decision::silent(
             &message.fingerprint,
             Some(sender.to_string()),
@@ -408,7 +531,7 @@ impl Processor {
                 name: details
                     .name
                     .or_else(|| inquiry.name.clone())
-                    .or_else(|| sender_of(message).and_then(|m| m.name.clone())),
+                    .or_else(|| message.from.as_ref().and_then(|m| m.name.clone())),
                 email,
                 organization: details.organization,
                 request_type: details.request_type,
@@ -432,10 +555,13 @@ impl Processor {
         _now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
         let lang = request.language;
-        let tag = compose::thread_tag(&self.settings.secret, &request.reference);
+        let tag = compose::thread_tag(
+            &self.settings.secret,
+            &request.reference,
+            request.requester_email.as_str(),
+        );
         let draft = self.draft(
             message,
-            sender,
             &Body::Logged {
                 reference: request.reference,
                 attachments: &request.attachments,
@@ -492,10 +618,13 @@ impl Processor {
         self.assistant
             .add_to_request(&request.reference, &text, now)?;
         let lang = request.language;
-        let tag = compose::thread_tag(&self.settings.secret, &request.reference);
+        let tag = compose::thread_tag(
+            &self.settings.secret,
+            &request.reference,
+            request.requester_email.as_str(),
+        );
         let draft = self.draft(
             message,
-            sender,
             &Body::AddedToRequest {
                 reference: request.reference,
             },
@@ -531,6 +660,7 @@ impl Processor {
             &request.reference,
             request.request_type.label(lang),
             &request.requester_name,
+            Some(request.requester_email.as_str()),
             lang,
             notice,
         )?;
@@ -540,18 +670,15 @@ impl Processor {
         Ok(out)
     }
 
+    /// A reply to `message`, to [`Processor::reply_party`].
     fn draft(
         &self,
         message: &Inbound,
-        sender: &str,
         body: &Body<'_>,
         lang: Language,
         tag: Option<&str>,
     ) -> Result<compose::Draft, ProcessError> {
-        let to = Party {
-            name: sender_of(message).and_then(|m| m.name.clone()),
-            address: sender.to_string(),
-        };
+        let to = self.reply_party(message);
         let original = Original {
             subject: message.subject.clone(),
             message_id: message.message_id.clone(),
@@ -565,6 +692,40 @@ impl Processor {
             lang,
             tag,
         )?)
+    }
+
+    /// Where replies go: to From, or to Reply-To when it is in From's domain and the
+    /// Unit's mail server found that From passed DMARC. Never to an address an attacker
+    /// chose while writing as someone else.
+    fn reply_party(&self, message: &Inbound) -> Party {
+        let from = message.from.clone().unwrap_or(parse::Mailbox {
+            name: None,
+            address: String::new(),
+        });
+        let domain = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_lowercase());
+        let chosen = match (&message.reply_to, &self.settings.trusted_authserv_id) {
+            (Some(reply_to), Some(id))
+                if domain(&reply_to.address) == domain(&from.address)
+                    && parse::dmarc_passed(&message.signals, id) =>
+            {
+                reply_to.clone()
+            }
+            _ => from,
+        };
+        Party {
+            name: chosen.name,
+            address: chosen.address,
+        }
+    }
+
+    /// Whether From can be trusted to change a request: always when no trusted server is
+    /// configured (`mail.trusted_authserv_id`), else only when that server says DMARC
+    /// passed.
+    fn sender_verified(&self, message: &Inbound) -> bool {
+        self.settings
+            .trusted_authserv_id
+            .as_deref()
+            .is_none_or(|id| parse::dmarc_passed(&message.signals, id))
     }
 
     fn language_of(&self, message: &Inbound) -> Language {
@@ -583,13 +744,9 @@ impl compose::Draft {
             about: self.to.to_lowercase(),
             raw: self.raw,
             thread,
+            digest: self.digest,
         }
     }
-}
-
-/// Where a reply goes: Reply-To if given, else From.
-fn sender_of(message: &Inbound) -> Option<&parse::Mailbox> {
-    message.reply_to.as_ref().or(message.from.as_ref())
 }
 
 /// A conversation key for a new thread: plain, stable for the message.

@@ -124,6 +124,10 @@ pub(super) fn reply_blocks(settings: &Letterhead, body: &Body<'_>, lang: Languag
                 &[("contact", contact.clone())],
             )));
         }
+        Body::Capabilities => {
+            blocks.push(text_para(Msg::MailCapabilities.text(lang)));
+            blocks.push(text_para(Msg::MailCapabilities.text(lang.other())));
+        }
         Body::NothingToConfirm => {
             blocks.push(text_para(Msg::MailNothingToConfirm.text(lang)));
             blocks.push(text_para(Msg::MailHowToAsk.text(lang)));

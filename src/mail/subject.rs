@@ -145,24 +145,28 @@ pub fn subject_reference(subject: &str) -> Option<(RequestRef, Option<String>)> 
 // Thread tags
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn tag_mac(secret: &[u8], reference: &RequestRef) -> HmacSha256 {
+pub(super) fn tag_mac(secret: &[u8], reference: &RequestRef, address: &str) -> HmacSha256 {
     // HMAC takes keys of any length.
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(TAG_CONTEXT.as_bytes());
     mac.update(reference.to_string().as_bytes());
+    // Bound to the requester: a forwarded acknowledgement's subject works for nobody else.
+    mac.update(b"\n");
+    mac.update(address.trim().to_lowercase().as_bytes());
     mac
 }
 
-/// The tag that lets a subject's reference attach a message to a request:
-/// HMAC-SHA256(secret, `guichet-thread:` + reference), first 10 bytes, lowercase hex.
-pub fn thread_tag(secret: &[u8], reference: &RequestRef) -> String {
-    let full = tag_mac(secret, reference).finalize().into_bytes();
+/// The tag that lets a subject's reference attach a message from `address` (the
+/// requester) to a request: HMAC-SHA256(secret, `guichet-thread:` + reference + newline +
+/// the lowercased address), first 10 bytes, lowercase hex.
+pub fn thread_tag(secret: &[u8], reference: &RequestRef, address: &str) -> String {
+    let full = tag_mac(secret, reference, address).finalize().into_bytes();
     hex(&full[..TAG_BYTES])
 }
 
-/// Whether `tag` is the tag of `reference` under `secret` (constant time; hex in any
-/// case; a shortened tag is refused).
-pub fn verify_tag(secret: &[u8], reference: &RequestRef, tag: &str) -> bool {
+/// Whether `tag` is the tag of `reference` for `address` under `secret` (constant time;
+/// hex in any case; a shortened tag is refused).
+pub fn verify_tag(secret: &[u8], reference: &RequestRef, address: &str, tag: &str) -> bool {
     let tag = tag.trim();
     if tag.len() != TAG_BYTES * 2 {
         return false;
@@ -170,7 +174,7 @@ pub fn verify_tag(secret: &[u8], reference: &RequestRef, tag: &str) -> bool {
     let Some(bytes) = unhex(tag) else {
         return false;
     };
-    tag_mac(secret, reference)
+    tag_mac(secret, reference, address)
         .verify_truncated_left(&bytes)
         .is_ok()
 }
@@ -190,6 +194,7 @@ mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"a test secret, long enough for HMAC";
+    const JANE: &str = "jane.doe@umontreal.ca";
 
     fn reference() -> RequestRef {
         RequestRef::parse("SSA-2026-00042").unwrap()
@@ -231,37 +236,42 @@ mod tests {
     #[test]
     fn thread_tags_are_short_and_unforgeable() {
         let r = reference();
-        let tag = thread_tag(SECRET, &r);
+        let tag = thread_tag(SECRET, &r, JANE);
         assert_eq!(tag.len(), 20);
         assert!(tag
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_eq!(tag, thread_tag(SECRET, &r), "stable");
-        assert!(verify_tag(SECRET, &r, &tag));
-        assert!(verify_tag(SECRET, &r, &tag.to_uppercase()));
-        assert!(!verify_tag(b"another secret", &r, &tag));
+        assert_eq!(tag, thread_tag(SECRET, &r, JANE), "stable");
+        assert!(verify_tag(SECRET, &r, JANE, &tag));
+        assert!(verify_tag(SECRET, &r, JANE, &tag.to_uppercase()));
+        assert!(!verify_tag(b"another secret", &r, JANE, &tag));
         assert!(!verify_tag(
             SECRET,
             &RequestRef::new(2026, 43).unwrap(),
+            JANE,
             &tag
         ));
         assert!(!verify_tag(
             SECRET,
             &RequestRef::new(2025, 42).unwrap(),
+            JANE,
             &tag
         ));
-        assert!(!verify_tag(SECRET, &r, &tag[..19]));
-        assert!(!verify_tag(SECRET, &r, &tag[..10]));
-        assert!(!verify_tag(SECRET, &r, ""));
-        assert!(!verify_tag(SECRET, &r, &format!("{tag}00")));
+        assert!(!verify_tag(SECRET, &r, JANE, &tag[..19]));
+        assert!(!verify_tag(SECRET, &r, JANE, &tag[..10]));
+        assert!(!verify_tag(SECRET, &r, JANE, ""));
+        assert!(!verify_tag(SECRET, &r, JANE, &format!("{tag}00")));
         for i in 0..tag.len() {
             let mut altered: Vec<char> = tag.chars().collect();
             altered[i] = if altered[i] == '0' { '1' } else { '0' };
             let altered: String = altered.into_iter().collect();
-            assert!(!verify_tag(SECRET, &r, &altered), "{altered}");
+            assert!(!verify_tag(SECRET, &r, JANE, &altered), "{altered}");
         }
-        assert!(!verify_tag(SECRET, &r, "zzzzzzzzzzzzzzzzzzzz"));
-        assert!(!verify_tag(SECRET, &r, "éééééééééé"));
+        assert!(!verify_tag(SECRET, &r, JANE, "zzzzzzzzzzzzzzzzzzzz"));
+        assert!(!verify_tag(SECRET, &r, JANE, "éééééééééé"));
+        // Bound to the requester: case aside, nobody else can use it.
+        assert!(verify_tag(SECRET, &r, "Jane.Doe@UMontreal.ca", &tag));
+        assert!(!verify_tag(SECRET, &r, "mallory@evil.example", &tag));
     }
 
     #[test]

@@ -68,31 +68,16 @@ pub trait RequestStore: crate::privacy::PersonalData {
     fn get_request(&self, reference: &RequestRef) -> Result<Option<Request>, StoreError>;
     /// The requests matching `filter`, newest first.
     fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
-    /// Moves a request to `status` if [`RequestStatus::can_move_to`] allows it. Closing and
-    /// reopening need a `note` (kept as the closing reason, or in the history).
-    fn set_status(
+    /// Changes a request in one transaction: `decide` sees the request as it is now and
+    /// returns the changes to make (the policy lives with the caller, see
+    /// [`RequestDesk`]); each is written with its audit event by `by`. Nothing is written
+    /// when `decide` fails; no change leaves the request as it was.
+    fn update(
         &self,
         reference: &RequestRef,
-        status: RequestStatus,
-        note: Option<&str>,
         by: &str,
         now: OffsetDateTime,
-    ) -> Result<Request, StoreError>;
-    /// Puts `staff` in charge; a New or Triaged request becomes Assigned. A closed request
-    /// must be reopened first.
-    fn assign(
-        &self,
-        reference: &RequestRef,
-        staff: &str,
-        by: &str,
-        now: OffsetDateTime,
-    ) -> Result<Request, StoreError>;
-    fn add_note(
-        &self,
-        reference: &RequestRef,
-        note: &str,
-        by: &str,
-        now: OffsetDateTime,
+        decide: &mut dyn FnMut(&Request) -> Result<Vec<Change>, StoreError>,
     ) -> Result<Request, StoreError>;
     /// Adds a message (a reply from the person, an answer from staff) to the transcript.
     fn append_transcript(
@@ -113,6 +98,23 @@ pub trait RequestStore: crate::privacy::PersonalData {
         by: &str,
         now: OffsetDateTime,
     ) -> Result<Erasure, StoreError>;
+}
+
+/// One change to a request, as the desk decided it; the store writes it with its audit
+/// event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new status. The reason is kept as the closing reason when closing, and in the
+    /// history either way.
+    Status {
+        from: RequestStatus,
+        to: RequestStatus,
+        reason: Option<String>,
+    },
+    /// A new staff member in charge.
+    Assignee { from: Option<String>, to: String },
+    /// A staff note.
+    Note(String),
 }
 
 /// A conversation's state as the conversation engine saved it. The store does not look

@@ -313,6 +313,18 @@ pub fn extract(text: &str) -> Focus {
     }
 }
 
+/// Whether `text` asks something explicitly: a sentence (greetings aside) ends with a
+/// question mark or opens like a question or a request ("how", "pourriez-vous", "I'd like
+/// to know"). "Thanks, I'll be back Monday" and "Test" do not.
+pub fn asks_explicitly(text: &str) -> bool {
+    sentences(text).iter().any(|sentence| {
+        let (sentence, folded) = strip_greeting(sentence);
+        !folded.is_empty()
+            && !starts_with_any(&folded, SIGN_OFFS)
+            && (sentence.trim_end().ends_with('?') || asks_without_mark(&folded))
+    })
+}
+
 /// Words that ask for a number, a date or an amount ("how many", "combien", "when",
 /// "depuis quand"): the excerpt should then hold the figure.
 const NUMBER_QUESTIONS: &[&str] = &[

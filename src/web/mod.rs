@@ -1,18 +1,19 @@
 //! The web channel: the bilingual chat page and its embeddable widget, the JSON chat API,
 //! and the staff pages. It only translates HTTP to and from the conversation engine and
-//! the request store; no search, intake or storage logic lives here.
+//! the request desk; no search, intake or storage logic lives here.
 //!
 //! - [`chat`]: `GET /` (the chat page), `/widget.js` and its stylesheet, `POST
 //!   /api/session`, `POST /api/chat`, CORS for the sites allowed to embed the widget.
 //! - [`staff`]: `/staff`: sign-in, the request list with filters and exports, a request in
 //!   full with forms to triage it (status, assignee, notes).
-//! - [`limits`]: per-client rate limits and the bounded in-memory session tables.
+//! - [`limits`]: client keys for rate limits (IPv6 by /64, trusted proxies) and the
+//!   bounded in-memory session tables (the limiter itself is [`crate::limits`]).
 //! - this file: the shared [`AppState`], the router ([`app`]), serving with graceful
 //!   shutdown ([`serve`]), the one error type ([`AppError`]), HTML escaping, security
 //!   headers and password hashing.
 //!
-//! `main` calls [`AppState::new`], binds a listener and runs [`serve`]; tests call the same
-//! functions on `127.0.0.1:0`, or [`app`] directly.
+//! [`crate::daemon`] calls [`AppState::new`] and runs [`serve`] on the bound listener;
+//! tests start the same daemon on `127.0.0.1:0`.
 
 pub mod chat;
 pub mod connections;
@@ -39,9 +40,10 @@ use serde_json::json;
 use crate::assistant::Assistant;
 use crate::config::{Config, StaffAccount, WebConfig};
 use crate::language::Language;
+use crate::limits::RateLimiter;
 use crate::messages::Msg;
 use crate::requests::RequestDesk;
-use limits::{RateLimiter, SessionMap};
+use limits::SessionMap;
 
 /// The most chat sessions kept in memory; beyond it the least recently used is dropped.
 const MAX_CHAT_SESSIONS: usize = 100_000;
@@ -147,12 +149,12 @@ impl AppState {
                 default_language: config.search.default_language,
                 chat_sessions: SessionMap::new(idle, MAX_CHAT_SESSIONS),
                 staff_sessions: SessionMap::new(STAFF_IDLE, MAX_STAFF_SESSIONS),
-                chat_limiter: RateLimiter::new(
+                chat_limiter: RateLimiter::steady(
                     web.rate_limit_per_minute,
                     Duration::from_secs(60),
                     MAX_RATE_LIMITED_CLIENTS,
                 ),
-                login_limiter: RateLimiter::new(
+                login_limiter: RateLimiter::steady(
                     LOGIN_ATTEMPTS,
                     LOGIN_WINDOW,
                     MAX_RATE_LIMITED_CLIENTS,

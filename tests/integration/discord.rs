@@ -677,7 +677,7 @@ fn quoted_everyone_here_user_role_and_channel_mentions_stay_inert() {
 
 #[test]
 fn the_rate_limiter_allows_the_limit_per_minute_per_person_then_says_how_long_to_wait() {
-    let mut limiter = RateLimiter::new(3);
+    let limiter = RateLimiter::new(3);
     let t0 = Instant::now();
     for i in 0..3 {
         assert!(
@@ -706,6 +706,37 @@ fn the_rate_limiter_allows_the_limit_per_minute_per_person_then_says_how_long_to
     assert!(
         limiter.check(1, t0 + Duration::from_secs(60)).is_err(),
         "the second one has not yet"
+    );
+}
+
+#[test]
+fn a_crowd_of_newcomers_neither_locks_anyone_out_nor_frees_a_person_who_keeps_writing() {
+    let limiter = RateLimiter::new(3);
+    let t0 = Instant::now();
+    const WRITER: u64 = 1;
+    for _ in 0..3 {
+        limiter.check(WRITER, t0).unwrap();
+    }
+    // Nearly thirty thousand people arrive over the next minute, far more than the limiter
+    // remembers at once; the writer keeps trying every second.
+    let mut person = 1_000;
+    for second in 1..60 {
+        let now = t0 + Duration::from_secs(second);
+        for _ in 0..500 {
+            person += 1;
+            assert!(
+                limiter.check(person, now).is_ok(),
+                "a newcomer is always let in"
+            );
+        }
+        assert!(
+            limiter.check(WRITER, now).is_err(),
+            "at {second} s the writer is still over the limit"
+        );
+    }
+    assert!(
+        limiter.check(WRITER, t0 + Duration::from_secs(60)).is_ok(),
+        "a minute after the first message"
     );
 }
 

@@ -339,7 +339,7 @@ fn a_question_by_email_gets_a_threaded_answer_and_confirm_logs_a_request_over_tl
         request.transcript
     );
 
-    // Someone else naming the reference without the tag starts a new conversation.
+    // Someone else naming the reference is set aside for staff, not answered.
     let bob = rig.address("bob");
     rig.send_raw(
         &bob,
@@ -353,12 +353,13 @@ fn a_question_by_email_gets_a_threaded_answer_and_confirm_logs_a_request_over_tl
             "",
         ),
     );
-    let bob_mail = rig.wait_for("bob", "INBOX", 1, WAIT);
-    assert!(
-        !read(&bob_mail[0]).subject.contains('#'),
-        "bob gets an ordinary answer"
-    );
     daemon.wait_idle(&rig);
+    assert_eq!(rig.count("bob", "INBOX"), 0, "bob gets nothing");
+    assert_eq!(
+        rig.count("contact", "guichet/quarantine"),
+        1,
+        "bob's message waits for staff in the quarantine folder"
+    );
     let request = daemon.requests().remove(0);
     assert!(
         !request
@@ -409,7 +410,7 @@ fn a_question_by_email_gets_a_threaded_answer_and_confirm_logs_a_request_over_tl
     );
     assert_eq!(
         rig.count("contact", "guichet/answered"),
-        6,
+        5,
         "handled messages are moved"
     );
     assert_eq!(
@@ -420,13 +421,13 @@ fn a_question_by_email_gets_a_threaded_answer_and_confirm_logs_a_request_over_tl
 }
 
 #[test]
-fn an_auto_responder_gets_at_most_one_reply_and_a_naive_one_is_capped() {
+fn an_auto_responder_gets_one_reply_and_a_naive_one_at_most_two() {
     let rig = MailRig::start();
     let mut daemon = Daemon::new(&rig, false, "replies_per_sender_per_hour = 3");
     daemon.start(&rig);
     let contact = rig.address("contact");
     // robot answers everything it receives, the RFC 3834 way; user9 answers everything
-    // with no marker at all.
+    // with no marker at all, and its text even asks something.
     for (user, marker) in [("robot", "Auto-Submitted: auto-replied\r\n"), ("user9", "")] {
         let me = rig.address(user);
         rig.send_raw(
@@ -451,7 +452,7 @@ fn an_auto_responder_gets_at_most_one_reply_and_a_naive_one_is_capped() {
                 let got = read(&inbox[answered]);
                 answered += 1;
                 let body = format!(
-                    "I am away. Your message \"{}\" will be read later.",
+                    "I am away until Monday. Is it urgent? Your message \"{}\" will be read later.",
                     got.subject
                 );
                 rig.send_raw(
@@ -473,8 +474,8 @@ fn an_auto_responder_gets_at_most_one_reply_and_a_naive_one_is_capped() {
         let replies = rig.count(user, "INBOX");
         if marker.is_empty() {
             assert!(
-                (1..=3).contains(&replies),
-                "{user}: the per-sender cap bounds the exchange, got {replies}"
+                (1..=2).contains(&replies),
+                "{user}: a follow-up in an answered thread is answered at most once, got {replies}"
             );
         } else {
             assert_eq!(
@@ -485,8 +486,8 @@ fn an_auto_responder_gets_at_most_one_reply_and_a_naive_one_is_capped() {
     }
     daemon.wait_idle(&rig);
     assert!(
-        daemon.log_text().contains("reply cap reached"),
-        "the cap trip is logged"
+        daemon.log_text().contains("is kept, not answered"),
+        "the unanswered follow-ups are logged"
     );
 }
 
@@ -1071,11 +1072,13 @@ fn threads_cannot_be_hijacked_and_confirm_needs_an_inquiry() {
         "",
     );
     let outcome = b.processor.handle(&forged, now()).unwrap().outcome;
-    assert!(
-        matches!(outcome, Outcome::Answered | Outcome::NoAnswer),
-        "a forged tag starts a new conversation, got {outcome:?}"
+    assert_eq!(
+        outcome,
+        Outcome::Quarantined,
+        "a forged tag is set aside for staff"
     );
-    // With the real tag (from the acknowledgement), the message is attached.
+    // The real tag (from the acknowledgement) is bound to Ana: forwarded to a colleague,
+    // or with Ana as Reply-To of someone else, it attaches nothing.
     let ack = outbox(&b.db)
         .into_iter()
         .find(|(_, k, _)| k == "ack")
@@ -1086,17 +1089,53 @@ fn threads_cannot_be_hijacked_and_confirm_needs_an_inquiry() {
         .subject()
         .unwrap()
         .to_string();
-    let tagged = message(
+    let sent_before = outbox(&b.db).len();
+    let forwarded = message(
         "colleague@example.org",
         "contact@guichet.test",
         "c1@x",
         &format!("Re: {ack_subject}"),
-        "Our budget is attached.",
+        "Add this please: What is the Oncopole?",
         "",
+    );
+    assert_eq!(
+        b.processor.handle(&forwarded, now()).unwrap().outcome,
+        Outcome::Quarantined
+    );
+    let spoofed = message(
+        "mallory@example.org",
+        "contact@guichet.test",
+        "m3@x",
+        &format!("Re: {ack_subject}"),
+        "Add this please: What is the Oncopole?",
+        "Reply-To: ana@example.org\r\n",
+    );
+    assert_eq!(
+        b.processor.handle(&spoofed, now()).unwrap().outcome,
+        Outcome::Quarantined,
+        "Reply-To does not make Mallory Ana"
+    );
+    assert_eq!(outbox(&b.db).len(), sent_before, "nobody is answered");
+    // Ana herself, even with someone else as Reply-To: attached, and the note goes to her.
+    let tagged = message(
+        "ana@example.org",
+        "contact@guichet.test",
+        "a3@x",
+        &format!("Re: {ack_subject}"),
+        "Our budget is attached.",
+        "Reply-To: mallory@example.org\r\n",
     );
     assert_eq!(
         b.processor.handle(&tagged, now()).unwrap().outcome,
         Outcome::Attached
+    );
+    let note = outbox(&b.db)
+        .into_iter()
+        .rfind(|(_, kind, _)| kind == "reply")
+        .unwrap();
+    assert_eq!(
+        note.0, "ana@example.org",
+        "replies go to From, not Reply-To"
     );
     let request = store.get_request(&reference).unwrap().unwrap();
     assert!(request.transcript.iter().any(|e| e.text.contains("budget")));
@@ -1384,4 +1423,297 @@ fn an_erasure_while_serving_leaves_nothing_of_the_person_in_any_database_file() 
             .unwrap();
         assert_eq!(n, 0, "{table} still holds rows about the person");
     }
+}
+
+/// A message from `tests/data/mail-cases/`, rewritten for the bench (domain
+/// `guichet.test`, a fresh Message-ID) and, with `reply_to_id`, threaded to that email.
+fn case(name: &str, fresh_id: &str, reply_to_id: Option<&str>) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/mail-cases")
+        .join(name);
+    let raw = String::from_utf8(std::fs::read(&path).unwrap())
+        .unwrap()
+        .replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").unwrap_or((raw.as_str(), ""));
+    let mut lines: Vec<String> = head
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            !(l.starts_with("message-id:")
+                || l.starts_with("in-reply-to:")
+                || l.starts_with("references:"))
+        })
+        .map(|l| l.replace("unit.test", "guichet.test"))
+        .collect();
+    lines.push(format!("Message-ID: <{fresh_id}>"));
+    if let Some(id) = reply_to_id {
+        lines.push(format!("In-Reply-To: <{id}>"));
+        lines.push(format!("References: <{id}>"));
+    }
+    format!(
+        "{}\n\n{}",
+        lines.join("\n"),
+        body.replace("unit.test", "guichet.test")
+    )
+    .replace("\r\n", "\n")
+    .replace('\n', "\r\n")
+    .into_bytes()
+}
+
+/// Asks `question` as researcher@guichet.test; returns the Message-ID of guichet's answer.
+fn answered_thread(b: &Bench, id: &str, subject: &str, question: &str) -> String {
+    let raw = message(
+        "Jane Researcher <researcher@guichet.test>",
+        "contact@guichet.test",
+        id,
+        subject,
+        question,
+        "",
+    );
+    let handled = b.processor.handle(&raw, now()).unwrap();
+    assert_eq!(handled.queued, 1, "{handled:?}");
+    let sent = outbox(&b.db);
+    let answer = MessageParser::default()
+        .parse(&sent.last().unwrap().2)
+        .unwrap();
+    answer.message_id().unwrap().to_string()
+}
+
+#[test]
+fn out_of_office_and_thank_you_replies_in_a_thread_are_kept_but_never_answered() {
+    let b = processor("");
+    let answer = answered_thread(
+        &b,
+        "q1@x",
+        "Can the Unit fund my project?",
+        "Can the Unit fund my project?",
+    );
+    let before = outbox(&b.db).len();
+    for (i, name) in [
+        "d_ooo_fr_threaded_no_headers.eml",
+        "loop_autoresponder_reply.eml",
+        "d2_ooo_en_unthreaded_no_headers.eml",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let threaded = (name != "d2_ooo_en_unthreaded_no_headers.eml").then_some(answer.as_str());
+        let h = b
+            .processor
+            .handle(&case(name, &format!("ooo{i}@x"), threaded), now())
+            .unwrap();
+        assert!(
+            matches!(h.outcome, Outcome::Ignored | Outcome::FollowUp),
+            "{name}: {h:?}"
+        );
+        assert_eq!(h.queued, 0, "{name}");
+    }
+    assert_eq!(outbox(&b.db).len(), before, "no email at all");
+}
+
+#[test]
+fn a_naive_auto_responder_exchanges_at_most_two_emails_in_ten_minutes_and_few_a_day() {
+    // It answers every email it gets, at once, with the same text, which even asks
+    // something; threaded, no auto-reply header. Ten minutes of it, then a day.
+    let b = processor("replies_per_sender_per_hour = 1000");
+    let mut last = answered_thread(&b, "start@bot", "Funding", "Can the Unit fund my project?");
+    let mut clock = now();
+    let mut sent_in_ten_minutes = 1;
+    let mut n = 0;
+    while clock < now() + time::Duration::days(1) {
+        n += 1;
+        clock += time::Duration::seconds(20);
+        let auto = message(
+            "Jane Researcher <researcher@guichet.test>",
+            "contact@guichet.test",
+            &format!("auto{n}@bot"),
+            "Re: Funding",
+            "I am away this week. Is your message urgent? Then call 555-0100.",
+            &format!("In-Reply-To: <{last}>\r\n"),
+        );
+        let h = b.processor.handle(&auto, clock).unwrap();
+        if h.queued > 0 {
+            if clock <= now() + time::Duration::minutes(10) {
+                sent_in_ten_minutes += h.queued;
+            }
+            let sent = outbox(&b.db);
+            last = MessageParser::default()
+                .parse(&sent.last().unwrap().2)
+                .unwrap()
+                .message_id()
+                .unwrap()
+                .to_string();
+        }
+    }
+    assert!(
+        sent_in_ten_minutes <= 2,
+        "{sent_in_ten_minutes} emails in ten minutes"
+    );
+    let replies = outbox(&b.db)
+        .iter()
+        .filter(|(_, k, _)| k == "reply")
+        .count();
+    assert!(
+        replies <= 4,
+        "{replies} emails in a day to an auto-responder"
+    );
+}
+
+#[test]
+fn a_follow_up_question_is_answered_from_its_new_text_in_its_language() {
+    let b = processor("");
+    // Threaded Gmail reply: a new French question above 60 quoted English lines.
+    let answer = answered_thread(
+        &b,
+        "q1@x",
+        "Can the Unit fund my project?",
+        "Can the Unit fund my project?",
+    );
+    let h = b
+        .processor
+        .handle(
+            &case("c_gmail_reply_fr_long_quote.eml", "g1@x", Some(&answer)),
+            now(),
+        )
+        .unwrap();
+    assert_eq!(h.outcome, Outcome::Answered, "{h:?}");
+    let reply = read(&String::from_utf8_lossy(&outbox(&b.db).pop().unwrap().2));
+    assert_eq!(reply.language, "fr");
+    assert!(
+        reply.text.to_lowercase().contains("patient"),
+        "{}",
+        reply.text
+    );
+    // Unthreaded, under the old English subject: the new French text is the question.
+    let h = b
+        .processor
+        .handle(
+            &case("G2_newtext_subject_Re_old_EN_question.eml", "g2@x", None),
+            now(),
+        )
+        .unwrap();
+    assert_eq!(h.outcome, Outcome::Answered, "{h:?}");
+    let reply = read(&String::from_utf8_lossy(&outbox(&b.db).pop().unwrap().2));
+    assert_eq!(reply.language, "fr");
+    assert!(
+        reply.text.to_lowercase().contains("patient"),
+        "{}",
+        reply.text
+    );
+}
+
+#[test]
+fn empty_mail_reply_to_ourselves_and_our_plus_address_are_handled_without_replies() {
+    let b = processor("");
+    let h = b
+        .processor
+        .handle(&case("i2_empty_body_no_subject.eml", "e1@x", None), now())
+        .unwrap();
+    assert_eq!(
+        (h.outcome, h.queued),
+        (Outcome::Ignored, 0),
+        "an empty message"
+    );
+    let h = b
+        .processor
+        .handle(&case("m2_reply_to_is_contact.eml", "m1@x", None), now())
+        .unwrap();
+    assert_eq!(
+        (h.outcome, h.queued),
+        (Outcome::Quarantined, 0),
+        "a question whose Reply-To is ours waits for staff"
+    );
+    let h = b
+        .processor
+        .handle(&case("n3_spoof_from_contact_plus.eml", "n1@x", None), now())
+        .unwrap();
+    assert_eq!(
+        (h.outcome, h.queued),
+        (Outcome::Ignored, 0),
+        "contact+help@ is us"
+    );
+    assert!(outbox(&b.db).is_empty());
+}
+
+#[test]
+fn a_message_that_asks_nothing_gets_a_short_bilingual_note_once() {
+    let b = processor("");
+    let raw = message(
+        "Jane Researcher <researcher@guichet.test>",
+        "contact@guichet.test",
+        "t1@x",
+        "Test",
+        "One\nTwo",
+        "",
+    );
+    let h = b.processor.handle(&raw, now()).unwrap();
+    assert_eq!((h.outcome, h.queued), (Outcome::Capabilities, 1), "{h:?}");
+    let note = read(&String::from_utf8_lossy(&outbox(&b.db)[0].2));
+    assert!(
+        note.text.contains("front desk") && note.text.contains("guichet automatique"),
+        "both languages: {}",
+        note.text
+    );
+    assert!(
+        !note.text.contains("could not find an answer"),
+        "{}",
+        note.text
+    );
+    // The same again in the thread: kept, not answered.
+    let first = outbox(&b.db).remove(0).2;
+    let note_id = MessageParser::default()
+        .parse(&first)
+        .unwrap()
+        .message_id()
+        .unwrap()
+        .to_string();
+    let again = message(
+        "Jane Researcher <researcher@guichet.test>",
+        "contact@guichet.test",
+        "t2@x",
+        "Re: Test",
+        "Three",
+        &format!("In-Reply-To: <{note_id}>\r\n"),
+    );
+    let h = b.processor.handle(&again, now()).unwrap();
+    assert_eq!((h.outcome, h.queued), (Outcome::FollowUp, 0));
+}
+
+#[test]
+fn with_a_trusted_mail_server_only_a_dmarc_pass_confirms_a_request() {
+    let b = processor("trusted_authserv_id = \"mx.guichet.test\"");
+    let answer = answered_thread(
+        &b,
+        "q1@x",
+        "Letter of support",
+        "How do I get a letter of support?",
+    );
+    let unverified = message(
+        "Jane Researcher <researcher@guichet.test>",
+        "contact@guichet.test",
+        "c1@x",
+        "Re: Letter of support",
+        "CONFIRM",
+        &format!(
+            "In-Reply-To: <{answer}>\r\nAuthentication-Results: elsewhere.example; dmarc=pass\r\n"
+        ),
+    );
+    assert_eq!(
+        b.processor.handle(&unverified, now()).unwrap().outcome,
+        Outcome::Quarantined
+    );
+    let verified = message(
+        "Jane Researcher <researcher@guichet.test>",
+        "contact@guichet.test",
+        "c2@x",
+        "Re: Letter of support",
+        "CONFIRM",
+        &format!(
+            "In-Reply-To: <{answer}>\r\nAuthentication-Results: mx.guichet.test; spf=pass; dkim=pass; dmarc=pass header.from=guichet.test\r\n"
+        ),
+    );
+    assert_eq!(
+        b.processor.handle(&verified, now()).unwrap().outcome,
+        Outcome::Logged
+    );
 }

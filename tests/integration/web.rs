@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use guichet::config::{Config, StaffAccount};
 use guichet::daemon::Daemon;
+use guichet::messages::Msg;
 use guichet::requests::model::{
-    Channel, Email, NewRequest, RequestRef, RequestStatus, RequestType,
+    Channel, Email, NewRequest, RequestRef, RequestStatus, RequestType, MAX_NOTE_CHARS,
+    MAX_SHORT_TEXT_CHARS,
 };
 use guichet::requests::sqlite::SqliteStore;
 use guichet::requests::{RequestFilter, RequestStore};
@@ -1227,6 +1229,147 @@ async fn staff_pages_switch_language_and_remember_it() {
             .await
             .status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+/// The text of the one-time message a staff page shows after a change, if any.
+fn flash_of(html: &str) -> Option<&str> {
+    let start = html.find("<p class=\"flash ")?;
+    let text = start + html[start..].find('>')? + 1;
+    let end = text + html[text..].find("</p>")?;
+    Some(&html[text..end])
+}
+
+#[tokio::test]
+async fn a_french_staff_members_mistakes_are_explained_in_french_and_never_in_english() {
+    let app = spawn_app().await;
+    let request = app
+        .store
+        .create_request(
+            new_request("Jeanne Roy", "jeanne.roy@example.ca"),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    let cookie = app.staff_login().await;
+    let path = format!("/staff/requests/{}", request.reference);
+    let page = app.get_page(&path, &cookie).await;
+    assert!(
+        page.contains("<html lang=\"fr\">"),
+        "the session is in French"
+    );
+    let csrf = csrf_of(&page);
+
+    let name_max = MAX_SHORT_TEXT_CHARS.to_string();
+    let note_max = MAX_NOTE_CHARS.to_string();
+    let said = |msg: Msg, lang: Language| match msg {
+        Msg::StaffInvalidAssignee => msg.fill(lang, &[("max", &name_max)]),
+        Msg::StaffInvalidNote | Msg::StaffInvalidReason => msg.fill(lang, &[("max", &note_max)]),
+        Msg::StaffInvalidTransition => {
+            let new = RequestStatus::New.label(lang);
+            msg.fill(lang, &[("from", new), ("to", new)])
+        }
+        _ => msg.text(lang).to_string(),
+    };
+    let html = |text: String| guichet::web::escape(&text).to_string();
+    let long_name = "x".repeat(500);
+    let long_note = "x".repeat(MAX_NOTE_CHARS + 1);
+    let mistakes = vec![
+        ("assign", vec![("assignee", "")], Msg::StaffInvalidAssignee),
+        (
+            "assign",
+            vec![("assignee", "   ")],
+            Msg::StaffInvalidAssignee,
+        ),
+        (
+            "assign",
+            vec![("assignee", long_name.as_str())],
+            Msg::StaffInvalidAssignee,
+        ),
+        (
+            "assign",
+            vec![("assignee", "Ana\nBenoît")],
+            Msg::StaffInvalidAssignee,
+        ),
+        ("note", vec![("note", " ")], Msg::StaffInvalidNote),
+        (
+            "note",
+            vec![("note", long_note.as_str())],
+            Msg::StaffInvalidNote,
+        ),
+        (
+            "status",
+            vec![("status", "closed")],
+            Msg::StaffReasonRequired,
+        ),
+        (
+            "status",
+            vec![("status", "closed"), ("note", long_note.as_str())],
+            Msg::StaffInvalidReason,
+        ),
+        ("status", vec![("status", "bogus")], Msg::StaffUnknownStatus),
+        (
+            "status",
+            vec![("status", "new")],
+            Msg::StaffInvalidTransition,
+        ),
+    ];
+    // What the desk says in English, and the old way of passing it on.
+    let desk_words = [
+        "must not be empty",
+        "is too long",
+        "control characters",
+        "unknown status",
+        "needs a reason",
+        "cannot move",
+        "Value refused",
+        "Valeur refusée",
+    ];
+    for (action, mut fields, msg) in mistakes {
+        fields.push(("csrf", csrf.as_str()));
+        let r = app
+            .post_form(&format!("{path}/{action}"), Some(&cookie), &fields)
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{action}: back to the page"
+        );
+        let page = app.get_page(&path, &cookie).await;
+        assert_eq!(
+            flash_of(&page),
+            Some(html(said(msg, Language::Fr)).as_str()),
+            "{action} {msg:?}: the French message"
+        );
+        let english = html(said(msg, Language::En));
+        assert!(
+            !page.contains(&english),
+            "{action} {msg:?}: no English message: {english}"
+        );
+        for words in desk_words {
+            assert!(
+                !page.contains(words),
+                "{action} {msg:?}: the desk's words {words:?}"
+            );
+        }
+    }
+    let stored = app.store.get_request(&request.reference).unwrap().unwrap();
+    assert_eq!(stored.status, RequestStatus::New, "nothing was changed");
+    assert_eq!(stored.assignee, None);
+    assert!(stored.staff_notes.is_empty());
+
+    // The same mistake, once the page is in English, is told in English.
+    let english = app.get_page(&format!("{path}?lang=en"), &cookie).await;
+    let csrf = csrf_of(&english);
+    app.post_form(
+        &format!("{path}/assign"),
+        Some(&cookie),
+        &[("assignee", ""), ("csrf", &csrf)],
+    )
+    .await;
+    let page = app.get_page(&path, &cookie).await;
+    assert_eq!(
+        flash_of(&page),
+        Some(html(said(Msg::StaffInvalidAssignee, Language::En)).as_str())
     );
 }
 

@@ -43,7 +43,33 @@ pub(super) fn signals(message: &Message<'_>, headers: &[(String, String)]) -> Si
         return_path,
         report: report(message, headers),
         auto_reply_hint: AUTO_REPLY_HEADERS.iter().any(|h| has_header(headers, h)),
+        authentication_results: headers
+            .iter()
+            .filter(|(n, _)| n == "authentication-results")
+            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect(),
     }
+}
+
+/// Whether the server `authserv_id` (the Unit's own mail server, as configured) found
+/// that the From domain passed DMARC, according to its `Authentication-Results` headers.
+/// Headers added by any other server are ignored: a sender can write them too.
+pub fn dmarc_passed(signals: &Signals, authserv_id: &str) -> bool {
+    signals.authentication_results.iter().any(|value| {
+        let mut parts = value.split(';');
+        let id = parts
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or_default();
+        id.eq_ignore_ascii_case(authserv_id.trim())
+            && parts.any(|p| {
+                p.split_whitespace()
+                    .next()
+                    .is_some_and(|m| m.eq_ignore_ascii_case("dmarc=pass"))
+            })
+    })
 }
 
 /// Header-like `Name: value` fields of a report body, in blank-line separated groups.
@@ -310,5 +336,26 @@ mod tests {
         assert_eq!(s.x_loop, vec!["guichet@example.ca", "other@x.org"]);
         assert_eq!(s.return_path, None);
         assert_eq!(s.report, None);
+    }
+
+    #[test]
+    fn dmarc_counts_only_from_the_trusted_server() {
+        let m = parse_ok(&crlf(concat!(
+            "Authentication-Results: evil.example; dmarc=pass header.from=umontreal.ca\n",
+            "Authentication-Results: mx.unit.test;\n spf=pass smtp.mailfrom=umontreal.ca;\n dkim=pass; dmarc=fail header.from=umontreal.ca\n",
+            "From: a@umontreal.ca\n\nHello\n",
+        )));
+        assert_eq!(m.signals.authentication_results.len(), 2);
+        assert!(
+            !dmarc_passed(&m.signals, "mx.unit.test"),
+            "the trusted server said fail"
+        );
+        assert!(dmarc_passed(&m.signals, "evil.example"));
+        let m = parse_ok(&crlf(concat!(
+            "Authentication-Results: MX.unit.test 1; dkim=pass; dmarc=pass (p=reject) header.from=umontreal.ca\n",
+            "From: a@umontreal.ca\n\nHello\n",
+        )));
+        assert!(dmarc_passed(&m.signals, "mx.unit.test"));
+        assert!(!dmarc_passed(&m.signals, "other.test"));
     }
 }

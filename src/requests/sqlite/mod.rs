@@ -14,100 +14,15 @@ use super::model::{
     Email, NewRequest, Request, RequestRef, RequestStatus, RequestType, Speaker, StaffNote,
     TranscriptEntry, MAX_NOTE_CHARS, MAX_TRANSCRIPT_ENTRIES,
 };
-use super::{Erasure, RequestFilter, RequestStore, StoreError, StoredConversation, GUICHET_ACTOR};
+use super::{
+    Change, Erasure, RequestFilter, RequestStore, StoreError, StoredConversation, GUICHET_ACTOR,
+};
 use crate::language::Language;
+use rows::*;
+use schema::MIGRATIONS;
 
-/// The schema, one migration per string, applied in order and each exactly once (recorded
-/// in `schema_migrations`). To change the schema, append a string; never edit one that
-/// has shipped.
-const MIGRATIONS: &[&str] = &[
-    // 1: requests, their notes and history, conversations, and the erasure log.
-    r#"
-    CREATE TABLE requests (
-        reference TEXT PRIMARY KEY NOT NULL,
-        year INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        requester_name TEXT NOT NULL,
-        requester_email TEXT NOT NULL,
-        requester_handle TEXT,
-        organization TEXT NOT NULL,
-        request_type TEXT NOT NULL,
-        description TEXT NOT NULL,
-        language TEXT NOT NULL,
-        transcript TEXT NOT NULL,
-        attachments TEXT NOT NULL,
-        status TEXT NOT NULL,
-        closed_reason TEXT,
-        assignee TEXT,
-        UNIQUE (year, seq)
-    ) STRICT;
-    CREATE INDEX requests_status ON requests (status);
-    CREATE INDEX requests_requester_email ON requests (requester_email);
-    CREATE INDEX requests_created_at ON requests (created_at);
-
-    -- The last number handed out each year. Numbers must never be reused, even after an
-    -- erasure removed the newest request: an old email quoting [SSA-2026-00042] must not
-    -- land on somebody else's request.
-    CREATE TABLE request_sequences (
-        year INTEGER PRIMARY KEY NOT NULL,
-        last_seq INTEGER NOT NULL
-    ) STRICT;
-
-    CREATE TABLE staff_notes (
-        id INTEGER PRIMARY KEY,
-        reference TEXT NOT NULL REFERENCES requests (reference) ON DELETE CASCADE,
-        at TEXT NOT NULL,
-        "by" TEXT NOT NULL,
-        text TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX staff_notes_reference ON staff_notes (reference, id);
-
-    CREATE TABLE audit_events (
-        id INTEGER PRIMARY KEY,
-        reference TEXT NOT NULL REFERENCES requests (reference) ON DELETE CASCADE,
-        at TEXT NOT NULL,
-        "by" TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        from_value TEXT,
-        to_value TEXT,
-        note TEXT
-    ) STRICT;
-    CREATE INDEX audit_events_reference ON audit_events (reference, id);
-
-    CREATE TABLE conversations (
-        "key" TEXT PRIMARY KEY NOT NULL,
-        channel TEXT NOT NULL,
-        contact_email TEXT,
-        state TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX conversations_updated_at ON conversations (updated_at);
-
-    -- Proof that erasures happened, for the privacy officer; no personal data.
-    CREATE TABLE erasures (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        "by" TEXT NOT NULL,
-        requests INTEGER NOT NULL,
-        conversations INTEGER NOT NULL
-    ) STRICT;
-    "#,
-    // 2: the message a request came from (an email's id), so a message handled twice (after
-    // a crash) never logs two requests.
-    r#"
-    CREATE TABLE request_origins (
-        origin TEXT PRIMARY KEY NOT NULL,
-        reference TEXT NOT NULL
-    ) STRICT;
-    CREATE TRIGGER request_origins_follow_erasures AFTER DELETE ON requests BEGIN
-        DELETE FROM request_origins WHERE reference = old.reference;
-    END;
-    "#,
-];
+mod rows;
+mod schema;
 
 /// Times are stored in UTC with all nine fractional digits. That is still RFC 3339, and
 /// unlike the shortest form it sorts as text, so `ORDER BY created_at` and
@@ -320,228 +235,6 @@ impl SqliteStore {
     }
 }
 
-/// A database failure, with its causes, for the logs (never shown to users as is).
-fn db_error(error: crate::db::DbError) -> StoreError {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    StoreError::Database(text)
-}
-
-/// Formats a time for the database (see [`DB_TIME`]).
-fn db_time(field: &'static str, at: OffsetDateTime) -> Result<String, StoreError> {
-    check_time(field, at)?;
-    at.to_offset(UtcOffset::UTC)
-        .format(DB_TIME)
-        .map_err(|e| StoreError::Invalid(format!("{field}: {e}")))
-}
-
-/// A conversation checked and in its database form.
-struct ConversationRow<'a> {
-    key: String,
-    channel: &'static str,
-    contact_email: Option<&'a str>,
-    state: String,
-    created_at: String,
-    updated_at: String,
-}
-
-fn conversation_row(conversation: &StoredConversation) -> Result<ConversationRow<'_>, StoreError> {
-    let key = one_line(
-        "conversation key",
-        &conversation.key,
-        MAX_CONVERSATION_KEY_CHARS,
-        true,
-    )?;
-    if key != conversation.key {
-        // Trimming would silently save under another key than the one loaded later.
-        return Err(StoreError::Invalid(
-            "conversation key must not start or end with spaces".into(),
-        ));
-    }
-    let state = to_json_text(&conversation.state)?;
-    if state.len() > MAX_CONVERSATION_STATE_BYTES {
-        return Err(StoreError::Invalid(format!(
-            "conversation state is too large ({} bytes; at most {})",
-            state.len(),
-            MAX_CONVERSATION_STATE_BYTES
-        )));
-    }
-    Ok(ConversationRow {
-        key,
-        channel: conversation.channel.code(),
-        contact_email: conversation.contact_email.as_ref().map(Email::as_str),
-        state,
-        created_at: db_time("conversation created_at", conversation.created_at)?,
-        updated_at: db_time("conversation updated_at", conversation.updated_at)?,
-    })
-}
-
-/// A value in the database that guichet could not have written.
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!(
-        "unreadable {what} in the request database: {detail}"
-    ))
-}
-
-fn read_time(what: &str, text: &str) -> Result<OffsetDateTime, StoreError> {
-    parse_rfc3339(text).map_err(|e| corrupt(what, format!("{text:?}: {e}")))
-}
-
-/// A `requests` row as text, before parsing: filtering on the text first avoids parsing
-/// the transcripts of rows a search leaves out.
-struct RequestRow {
-    reference: String,
-    created_at: String,
-    updated_at: String,
-    status: String,
-    closed_reason: Option<String>,
-    assignee: Option<String>,
-    channel: String,
-    requester_name: String,
-    requester_email: String,
-    requester_handle: Option<String>,
-    organization: String,
-    request_type: String,
-    description: String,
-    language: String,
-    transcript: String,
-    attachments: String,
-}
-
-impl RequestRow {
-    /// Reads a row selected with [`REQUEST_COLUMNS`].
-    fn read(row: &Row<'_>) -> rusqlite::Result<RequestRow> {
-        Ok(RequestRow {
-            reference: row.get(0)?,
-            created_at: row.get(1)?,
-            updated_at: row.get(2)?,
-            status: row.get(3)?,
-            closed_reason: row.get(4)?,
-            assignee: row.get(5)?,
-            channel: row.get(6)?,
-            requester_name: row.get(7)?,
-            requester_email: row.get(8)?,
-            requester_handle: row.get(9)?,
-            organization: row.get(10)?,
-            request_type: row.get(11)?,
-            description: row.get(12)?,
-            language: row.get(13)?,
-            transcript: row.get(14)?,
-            attachments: row.get(15)?,
-        })
-    }
-
-    /// Whether `needle` (already lowercased) occurs in the searchable fields.
-    fn contains(&self, needle: &str) -> bool {
-        [
-            &self.reference,
-            &self.requester_name,
-            &self.requester_email,
-            &self.organization,
-            &self.description,
-        ]
-        .iter()
-        .any(|field| field.to_lowercase().contains(needle))
-    }
-
-    fn into_request(self, staff_notes: Vec<StaffNote>) -> Result<Request, StoreError> {
-        let reference = RequestRef::parse(&self.reference).map_err(|e| corrupt("reference", e))?;
-        let what = |field: &str| format!("{field} of {reference}");
-        Ok(Request {
-            reference,
-            created_at: read_time(&what("created_at"), &self.created_at)?,
-            updated_at: read_time(&what("updated_at"), &self.updated_at)?,
-            status: RequestStatus::parse(&self.status).map_err(|e| corrupt(&what("status"), e))?,
-            closed_reason: self.closed_reason,
-            assignee: self.assignee,
-            channel: Channel::parse(&self.channel).map_err(|e| corrupt(&what("channel"), e))?,
-            requester_name: self.requester_name,
-            requester_email: Email::parse(&self.requester_email)
-                .map_err(|e| corrupt(&what("email"), e))?,
-            requester_handle: self.requester_handle,
-            organization: self.organization,
-            request_type: RequestType::parse(&self.request_type)
-                .map_err(|e| corrupt(&what("request type"), e))?,
-            description: self.description,
-            language: self
-                .language
-                .parse::<Language>()
-                .map_err(|e| corrupt(&what("language"), e))?,
-            transcript: serde_json::from_str(&self.transcript)
-                .map_err(|e| corrupt(&what("transcript"), e))?,
-            attachments: serde_json::from_str(&self.attachments)
-                .map_err(|e| corrupt(&what("attachments"), e))?,
-            staff_notes,
-        })
-    }
-}
-
-fn load_request(conn: &Connection, reference: &RequestRef) -> Result<Option<Request>, StoreError> {
-    let key = reference.to_string();
-    let row = conn
-        .query_row(
-            &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE reference = ?1"),
-            [&key],
-            RequestRow::read,
-        )
-        .optional()?;
-    match row {
-        Some(row) => Ok(Some(row.into_request(load_notes(conn, &key)?)?)),
-        None => Ok(None),
-    }
-}
-
-fn load_notes(conn: &Connection, reference: &str) -> Result<Vec<StaffNote>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        r#"SELECT at, "by", text FROM staff_notes WHERE reference = ?1 ORDER BY id"#,
-    )?;
-    let rows = stmt
-        .query_map([reference], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter()
-        .map(|(at, by, text)| {
-            Ok(StaffNote {
-                at: read_time("staff note time", &at)?,
-                by,
-                text,
-            })
-        })
-        .collect()
-}
-
-#[allow(clippy::too_many_arguments)] // one argument per column; a struct would only rename them
-fn insert_event(
-    conn: &Connection,
-    reference: &RequestRef,
-    at: &str,
-    by: &str,
-    kind: AuditKind,
-    from: Option<&str>,
-    to: Option<&str>,
-    note: Option<&str>,
-) -> Result<(), StoreError> {
-    conn.execute(
-        r#"INSERT INTO audit_events (reference, at, "by", kind, from_value, to_value, note)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
-        params![reference.to_string(), at, by, kind.code(), from, to, note],
-    )?;
-    Ok(())
-}
-
-fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
 impl RequestStore for SqliteStore {
     fn load_conversation(&self, key: &str) -> Result<Option<StoredConversation>, StoreError> {
         let conn = self.lock();
@@ -733,136 +426,27 @@ impl RequestStore for SqliteStore {
             .collect()
     }
 
-    fn set_status(
+    fn update(
         &self,
         reference: &RequestRef,
-        status: RequestStatus,
-        note: Option<&str>,
         by: &str,
         now: OffsetDateTime,
+        decide: &mut dyn FnMut(&Request) -> Result<Vec<Change>, StoreError>,
     ) -> Result<Request, StoreError> {
-        let by = staff_name("by", by)?;
-        let note = note
-            .map(|n| multi_line("note", n, MAX_NOTE_CHARS, false))
-            .transpose()?
-            .filter(|n| !n.is_empty());
-        let request = self.change(reference, now, |conn, current, at| {
-            let from = current.status;
-            if !from.can_move_to(status) {
-                return Err(StoreError::InvalidTransition { from, to: status });
-            }
-            if from.needs_reason_to_move_to(status) && note.is_none() {
-                return Err(StoreError::ReasonRequired);
-            }
-            let closed_reason = (status == RequestStatus::Closed).then_some(note.as_deref());
-            conn.execute(
-                "UPDATE requests SET status = ?1, closed_reason = ?2 WHERE reference = ?3",
-                params![
-                    status.code(),
-                    closed_reason.flatten(),
-                    reference.to_string()
-                ],
-            )?;
-            let kind = if from == RequestStatus::Closed {
-                AuditKind::Reopened
-            } else {
-                AuditKind::Status
-            };
-            insert_event(
-                conn,
-                reference,
-                at,
-                &by,
-                kind,
-                Some(from.code()),
-                Some(status.code()),
-                note.as_deref(),
-            )?;
-            Ok(true)
-        })?;
-        tracing::info!(%reference, status = status.code(), "request status changed");
-        Ok(request)
-    }
-
-    fn assign(
-        &self,
-        reference: &RequestRef,
-        staff: &str,
-        by: &str,
-        now: OffsetDateTime,
-    ) -> Result<Request, StoreError> {
-        let staff = staff_name("staff", staff)?;
         let by = staff_name("by", by)?;
         self.change(reference, now, |conn, current, at| {
-            if current.status == RequestStatus::Closed {
-                return Err(StoreError::InvalidTransition {
-                    from: RequestStatus::Closed,
-                    to: RequestStatus::Assigned,
-                });
+            let changes = decide(current)?;
+            for change in &changes {
+                write_change(conn, reference, at, &by, change)?;
             }
-            let already = current.assignee.as_deref() == Some(staff.as_str());
-            let moves = matches!(current.status, RequestStatus::New | RequestStatus::Triaged);
-            if !already {
-                conn.execute(
-                    "UPDATE requests SET assignee = ?1 WHERE reference = ?2",
-                    params![staff, reference.to_string()],
-                )?;
-                insert_event(
-                    conn,
-                    reference,
-                    at,
-                    &by,
-                    AuditKind::Assigned,
-                    current.assignee.as_deref(),
-                    Some(&staff),
-                    None,
-                )?;
+            if let Some(Change::Status { to, .. }) = changes
+                .iter()
+                .rev()
+                .find(|c| matches!(c, Change::Status { .. }))
+            {
+                tracing::info!(%reference, status = to.code(), "request status changed");
             }
-            if moves {
-                conn.execute(
-                    "UPDATE requests SET status = ?1 WHERE reference = ?2",
-                    params![RequestStatus::Assigned.code(), reference.to_string()],
-                )?;
-                insert_event(
-                    conn,
-                    reference,
-                    at,
-                    &by,
-                    AuditKind::Status,
-                    Some(current.status.code()),
-                    Some(RequestStatus::Assigned.code()),
-                    None,
-                )?;
-            }
-            Ok(!already || moves)
-        })
-    }
-
-    fn add_note(
-        &self,
-        reference: &RequestRef,
-        note: &str,
-        by: &str,
-        now: OffsetDateTime,
-    ) -> Result<Request, StoreError> {
-        let note = multi_line("note", note, MAX_NOTE_CHARS, true)?;
-        let by = staff_name("by", by)?;
-        self.change(reference, now, |conn, _, at| {
-            conn.execute(
-                r#"INSERT INTO staff_notes (reference, at, "by", text) VALUES (?1, ?2, ?3, ?4)"#,
-                params![reference.to_string(), at, by, note],
-            )?;
-            insert_event(
-                conn,
-                reference,
-                at,
-                &by,
-                AuditKind::Note,
-                None,
-                None,
-                Some(&note),
-            )?;
-            Ok(true)
+            Ok(!changes.is_empty())
         })
     }
 
@@ -1060,10 +644,15 @@ mod tests {
         T0 + time::Duration::minutes(n)
     }
 
-    fn store() -> (TempDir, SqliteStore) {
+    fn store() -> (TempDir, std::sync::Arc<SqliteStore>) {
         let dir = TempDir::new().expect("a temporary folder");
         let store = SqliteStore::open(&dir.path().join("requests.db")).expect("a fresh store");
-        (dir, store)
+        (dir, std::sync::Arc::new(store))
+    }
+
+    /// The staff desk over `store`: the status and assignment policy.
+    fn desk(store: &std::sync::Arc<SqliteStore>) -> crate::requests::RequestDesk {
+        crate::requests::RequestDesk::new(store.clone())
     }
 
     fn new_request(name: &str, email: &str) -> NewRequest {
@@ -1361,31 +950,31 @@ mod tests {
     fn a_request_moves_forward_and_never_backwards_or_in_place() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        let moved = store
+        let moved = desk(&store)
             .set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(1))
             .unwrap();
         assert_eq!(moved.status, RequestStatus::Triaged);
         assert_eq!(moved.updated_at, minutes(1));
         assert_eq!(
-            store.set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
+            desk(&store).set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::Triaged,
                 to: RequestStatus::Triaged
             })
         );
         assert_eq!(
-            store.set_status(&r, RequestStatus::New, Some("oops"), "Marie", minutes(2)),
+            desk(&store).set_status(&r, RequestStatus::New, Some("oops"), "Marie", minutes(2)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::Triaged,
                 to: RequestStatus::New
             })
         );
-        let skipped = store
+        let skipped = desk(&store)
             .set_status(&r, RequestStatus::InProgress, None, "Marie", minutes(3))
             .unwrap();
         assert_eq!(skipped.status, RequestStatus::InProgress);
         assert_eq!(
-            store.set_status(&r, RequestStatus::Assigned, None, "Marie", minutes(4)),
+            desk(&store).set_status(&r, RequestStatus::Assigned, None, "Marie", minutes(4)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::InProgress,
                 to: RequestStatus::Assigned
@@ -1407,7 +996,7 @@ mod tests {
         let r = create(&store, "A", "a@x.ca", T0).reference;
         for note in [None, Some(""), Some("   \n ")] {
             assert_eq!(
-                store.set_status(&r, RequestStatus::Closed, note, "Marie", minutes(1)),
+                desk(&store).set_status(&r, RequestStatus::Closed, note, "Marie", minutes(1)),
                 Err(StoreError::ReasonRequired),
                 "{note:?}"
             );
@@ -1416,7 +1005,7 @@ mod tests {
             store.get_request(&r).unwrap().unwrap().status,
             RequestStatus::New
         );
-        let closed = store
+        let closed = desk(&store)
             .set_status(
                 &r,
                 RequestStatus::Closed,
@@ -1428,7 +1017,7 @@ mod tests {
         assert_eq!(closed.status, RequestStatus::Closed);
         assert_eq!(closed.closed_reason.as_deref(), Some("Hors mandat"));
         assert_eq!(
-            store.set_status(
+            desk(&store).set_status(
                 &r,
                 RequestStatus::Closed,
                 Some("again"),
@@ -1446,7 +1035,7 @@ mod tests {
     fn a_closed_request_only_reopens_to_new_or_triaged_with_a_reason() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        store
+        desk(&store)
             .set_status(
                 &r,
                 RequestStatus::Closed,
@@ -1457,7 +1046,7 @@ mod tests {
             .unwrap();
         for refused in [RequestStatus::Assigned, RequestStatus::InProgress] {
             assert_eq!(
-                store.set_status(&r, refused, Some("why not"), "Marie", minutes(2)),
+                desk(&store).set_status(&r, refused, Some("why not"), "Marie", minutes(2)),
                 Err(StoreError::InvalidTransition {
                     from: RequestStatus::Closed,
                     to: refused
@@ -1465,10 +1054,10 @@ mod tests {
             );
         }
         assert_eq!(
-            store.set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
+            desk(&store).set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
             Err(StoreError::ReasonRequired)
         );
-        let reopened = store
+        let reopened = desk(&store)
             .set_status(
                 &r,
                 RequestStatus::Triaged,
@@ -1487,10 +1076,10 @@ mod tests {
         assert_eq!(last.note.as_deref(), Some("pas un doublon"));
 
         let r2 = create(&store, "B", "b@x.ca", T0).reference;
-        store
+        desk(&store)
             .set_status(&r2, RequestStatus::Closed, Some("x"), "Marie", minutes(1))
             .unwrap();
-        let back_to_new = store
+        let back_to_new = desk(&store)
             .set_status(&r2, RequestStatus::New, Some("erreur"), "Marie", minutes(2))
             .unwrap();
         assert_eq!(back_to_new.status, RequestStatus::New);
@@ -1501,19 +1090,19 @@ mod tests {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
         assert!(matches!(
-            store.set_status(&r, RequestStatus::Triaged, None, "  ", minutes(1)),
+            desk(&store).set_status(&r, RequestStatus::Triaged, None, "  ", minutes(1)),
             Err(StoreError::Invalid(m)) if m.contains("by")
         ));
         assert!(matches!(
-            store.assign(&r, "", "Marie", minutes(1)),
+            desk(&store).assign(&r, "", "Marie", minutes(1)),
             Err(StoreError::Invalid(m)) if m.contains("staff")
         ));
         assert!(matches!(
-            store.add_note(&r, "note", "", minutes(1)),
+            desk(&store).add_note(&r, "note", "", minutes(1)),
             Err(StoreError::Invalid(_))
         ));
         assert!(matches!(
-            store.assign(&r, "Marie\nTremblay", "Luc", minutes(1)),
+            desk(&store).assign(&r, "Marie\nTremblay", "Luc", minutes(1)),
             Err(StoreError::Invalid(_))
         ));
     }
@@ -1522,7 +1111,7 @@ mod tests {
     fn assigning_a_new_or_triaged_request_moves_it_to_assigned() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        let assigned = store
+        let assigned = desk(&store)
             .assign(&r, "Marie Tremblay", "Luc", minutes(1))
             .unwrap();
         assert_eq!(assigned.assignee.as_deref(), Some("Marie Tremblay"));
@@ -1540,11 +1129,11 @@ mod tests {
         assert_eq!(history[2].to.as_deref(), Some("assigned"));
 
         let triaged = create(&store, "B", "b@x.ca", T0).reference;
-        store
+        desk(&store)
             .set_status(&triaged, RequestStatus::Triaged, None, "Luc", minutes(1))
             .unwrap();
         assert_eq!(
-            store
+            desk(&store)
                 .assign(&triaged, "Luc", "Luc", minutes(2))
                 .unwrap()
                 .status,
@@ -1556,11 +1145,11 @@ mod tests {
     fn reassigning_a_request_in_progress_keeps_its_status() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        store.assign(&r, "Marie", "Luc", minutes(1)).unwrap();
-        store
+        desk(&store).assign(&r, "Marie", "Luc", minutes(1)).unwrap();
+        desk(&store)
             .set_status(&r, RequestStatus::InProgress, None, "Marie", minutes(2))
             .unwrap();
-        let reassigned = store.assign(&r, "Paul", "Luc", minutes(3)).unwrap();
+        let reassigned = desk(&store).assign(&r, "Paul", "Luc", minutes(3)).unwrap();
         assert_eq!(reassigned.status, RequestStatus::InProgress);
         assert_eq!(reassigned.assignee.as_deref(), Some("Paul"));
         let last = store.history(&r).unwrap().pop().unwrap();
@@ -1569,7 +1158,7 @@ mod tests {
             (AuditKind::Assigned, Some("Marie"), Some("Paul"))
         );
 
-        let again = store.assign(&r, "Paul", "Luc", minutes(4)).unwrap();
+        let again = desk(&store).assign(&r, "Paul", "Luc", minutes(4)).unwrap();
         assert_eq!(
             again.updated_at,
             minutes(3),
@@ -1582,11 +1171,11 @@ mod tests {
     fn a_closed_request_cannot_be_assigned() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        store
+        desk(&store)
             .set_status(&r, RequestStatus::Closed, Some("done"), "Marie", minutes(1))
             .unwrap();
         assert_eq!(
-            store.assign(&r, "Paul", "Luc", minutes(2)),
+            desk(&store).assign(&r, "Paul", "Luc", minutes(2)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::Closed,
                 to: RequestStatus::Assigned
@@ -1598,10 +1187,10 @@ mod tests {
     fn staff_notes_are_kept_in_order_with_author_and_time() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        store
+        desk(&store)
             .add_note(&r, "Appelée le 2 mars", "Marie", minutes(1))
             .unwrap();
-        let request = store
+        let request = desk(&store)
             .add_note(&r, "  Attend son CV\nà relancer ", "Luc", minutes(2))
             .unwrap();
         assert_eq!(
@@ -1621,7 +1210,7 @@ mod tests {
         );
         assert_eq!(request.updated_at, minutes(2));
         assert!(matches!(
-            store.add_note(&r, " \n ", "Luc", minutes(3)),
+            desk(&store).add_note(&r, " \n ", "Luc", minutes(3)),
             Err(StoreError::Invalid(m)) if m.contains("note")
         ));
         let last = store.history(&r).unwrap().pop().unwrap();
@@ -1665,11 +1254,11 @@ mod tests {
         let missing = RequestRef::new(2026, 42).unwrap();
         let not_found = Err(StoreError::NotFound(missing));
         assert_eq!(
-            store.set_status(&missing, RequestStatus::Triaged, None, "M", T0),
+            desk(&store).set_status(&missing, RequestStatus::Triaged, None, "M", T0),
             not_found
         );
-        assert_eq!(store.assign(&missing, "M", "M", T0), not_found);
-        assert_eq!(store.add_note(&missing, "n", "M", T0), not_found);
+        assert_eq!(desk(&store).assign(&missing, "M", "M", T0), not_found);
+        assert_eq!(desk(&store).add_note(&missing, "n", "M", T0), not_found);
         let entry = TranscriptEntry {
             at: T0,
             from: Speaker::Staff,
@@ -1687,12 +1276,16 @@ mod tests {
     fn history_records_who_when_from_to_and_why_in_order() {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
-        store
+        desk(&store)
             .set_status(&r, RequestStatus::Triaged, Some("lu"), "Marie", minutes(1))
             .unwrap();
-        store.assign(&r, "Paul", "Marie", minutes(2)).unwrap();
-        store.add_note(&r, "rappeler", "Paul", minutes(3)).unwrap();
-        store
+        desk(&store)
+            .assign(&r, "Paul", "Marie", minutes(2))
+            .unwrap();
+        desk(&store)
+            .add_note(&r, "rappeler", "Paul", minutes(3))
+            .unwrap();
+        desk(&store)
             .set_status(
                 &r,
                 RequestStatus::Closed,
@@ -1776,10 +1369,10 @@ mod tests {
             .unwrap()
             .reference;
         let c = create(&store, "Luc Roy", "luc@ulaval.ca", minutes(2)).reference;
-        store
+        desk(&store)
             .assign(&a, "Marie Tremblay", "Luc", minutes(3))
             .unwrap();
-        store
+        desk(&store)
             .set_status(
                 &c,
                 RequestStatus::Closed,
@@ -1985,12 +1578,16 @@ mod tests {
             minutes(1),
         )
         .reference;
-        store
+        desk(&store)
             .add_note(&a1, "Jane Secretname rappelle", "Marie", minutes(2))
             .unwrap();
-        store.assign(&a2, "Marie", "Luc", minutes(2)).unwrap();
+        desk(&store)
+            .assign(&a2, "Marie", "Luc", minutes(2))
+            .unwrap();
         let kept = create(&store, "John Smith", "john@mcgill.ca", minutes(3)).reference;
-        store.add_note(&kept, "suivi", "Marie", minutes(4)).unwrap();
+        desk(&store)
+            .add_note(&kept, "suivi", "Marie", minutes(4))
+            .unwrap();
         store
             .save_conversation(&conversation("email:1", Some("JANE.DOE@umontreal.ca"), T0))
             .unwrap();
