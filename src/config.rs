@@ -635,16 +635,14 @@ impl Config {
                 ),
             );
         }
-        for origin in &self.web.allowed_origins {
-            let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
-                && !origin
-                    .trim_end_matches('/')
-                    .contains(|c: char| c.is_whitespace())
-                && origin.matches('/').count() == 2;
-            if !ok {
+        for (i, origin) in self.web.allowed_origins.iter().enumerate() {
+            if let Err(why) = check_origin(origin) {
                 return invalid(
-                    "web.allowed_origins",
-                    format!("'{origin}' is not an origin like https://ssaquebec.ca"),
+                    &format!("web.allowed_origins[{i}]"),
+                    format!(
+                        "'{}' is not an origin like https://ssaquebec.ca: {why}",
+                        origin.escape_debug()
+                    ),
                 );
             }
         }
@@ -740,6 +738,114 @@ impl Config {
             .parse()
             .expect("web.listen is validated at load")
     }
+}
+
+/// Checks one entry of `web.allowed_origins`: a bare origin, `scheme://host[:port]`, as
+/// browsers send it in `Origin`. Each entry is written into the Content-Security-Policy
+/// header (`frame-ancestors`) and compared with `Origin`, so nothing else may get in: no
+/// path (not even `/`), query, fragment or user name, no spaces, `;`, `,` or quotes (which
+/// would add to the policy), no wildcard (origins are compared exactly), no default port
+/// (browsers leave it out, so it would never match). Says why not, if not.
+fn check_origin(origin: &str) -> Result<(), String> {
+    if let Some(c) = origin.chars().find(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, ';' | ',' | '"' | '\'' | '\\' | '`')
+    }) {
+        return Err(format!("{:?} has no place in an origin", c));
+    }
+    if !origin.is_ascii() {
+        return Err("write an international domain name in its xn-- form".into());
+    }
+    let lower = origin.to_ascii_lowercase();
+    let Some((scheme, rest)) = lower.split_once("://") else {
+        return Err("it needs a scheme: https://… or http://…".into());
+    };
+    let default_port = match scheme {
+        "https" => "443",
+        "http" => "80",
+        _ => return Err(format!("the scheme is '{scheme}', not http or https")),
+    };
+    for (c, what) in [
+        ('@', "user name or password"),
+        ('?', "query"),
+        ('#', "fragment"),
+        ('/', "path (not even a final /)"),
+        ('*', "wildcard (list each origin)"),
+    ] {
+        if rest.contains(c) {
+            return Err(format!("an origin has no {what}"));
+        }
+    }
+    // The host, then the port if any (an IPv6 address is in brackets).
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let Some((address, after)) = v6.split_once(']') else {
+                return Err("an IPv6 address needs its closing ]".into());
+            };
+            if address.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!("'{address}' is not an IPv6 address"));
+            }
+            match after {
+                "" => (None, None),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (None, Some(port)),
+                    None => return Err(format!("'{after}' after the address")),
+                },
+            }
+        }
+        None => match rest.split_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(rest), None),
+        },
+    };
+    if let Some(host) = host {
+        check_host(host)?;
+    }
+    if let Some(port) = port {
+        let number = port.parse::<u16>().ok().filter(|&p| p > 0);
+        if number.is_none() || port.starts_with('0') {
+            return Err(format!("the port '{port}' is not a number from 1 to 65535"));
+        }
+        if port == default_port {
+            return Err(format!(
+                "leave out :{port}, the default port of {scheme}: browsers do not send it"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an origin's host (lowercase ASCII): an IPv4 address, or a domain name whose
+/// labels are letters, digits and inner hyphens.
+fn check_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("it has no host".into());
+    }
+    if host.len() > 253 {
+        return Err("the host name is longer than 253 characters".into());
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    // A name ending in a number is an IPv4 address to browsers ("1.2.3" is 1.2.0.3).
+    let last = labels.last().copied().unwrap_or("");
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        return match host.parse::<std::net::Ipv4Addr>() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(format!("'{host}' is not an IPv4 address like 192.0.2.1")),
+        };
+    }
+    for label in labels {
+        let ok = (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(format!(
+                "'{host}' is not a host name (letters, digits and hyphens, separated by dots)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -848,6 +954,80 @@ mod tests {
         assert!(
             err.contains("staff[0].password_hash") && err.contains("argon2"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn an_allowed_origin_must_be_a_bare_http_or_https_origin() {
+        let good = [
+            "https://ssaquebec.ca",
+            "http://localhost:8080",
+            "https://www.ssa-quebec.ca:8443",
+            "HTTPS://SSAQuebec.CA",
+            "http://127.0.0.1",
+            "http://[::1]:3000",
+            "https://[2001:db8::1]",
+            "https://xn--qubec-csa.ca",
+        ];
+        let list = |origins: &[&str]| {
+            let quoted: Vec<String> = origins.iter().map(|o| format!("{o:?}")).collect();
+            format!("[web]\nallowed_origins = [{}]\n", quoted.join(", "))
+        };
+        let c = parse(&list(&good)).unwrap();
+        assert_eq!(c.web.allowed_origins.len(), good.len());
+        for (bad, why) in [
+            ("ssaquebec.ca", "scheme"),
+            ("ftp://ssaquebec.ca", "not http or https"),
+            ("javascript://ssaquebec.ca", "not http or https"),
+            ("https://ssaquebec.ca/", "path"),
+            ("https://ssaquebec.ca/widget", "path"),
+            ("https://ssaquebec.ca?x=1", "query"),
+            ("https://ssaquebec.ca#top", "fragment"),
+            ("https://user:pw@ssaquebec.ca", "user name"),
+            ("https://*.ssaquebec.ca", "wildcard"),
+            ("https://ssa quebec.ca", "' '"),
+            ("https://ssaquebec.ca; script-src *", "';'"),
+            ("https://ssaquebec.ca;script-src", "';'"),
+            ("https://a.ca,https://b.ca", "','"),
+            ("https://ssaquebec.ca'", "'\\''"),
+            ("https://ssaquebec.ca\"", "'\"'"),
+            ("https://ssaquebec.ca\n", "'\\n'"),
+            ("https://québec.ca", "xn--"),
+            ("https://", "no host"),
+            ("https://:8080", "no host"),
+            ("https://ssa_quebec.ca", "not a host name"),
+            ("https://-ssa.ca", "not a host name"),
+            ("https://ssaquebec..ca", "not a host name"),
+            ("https://ssaquebec.ca.", "not a host name"),
+            ("https://1.2.3", "not an IPv4 address"),
+            ("https://256.1.1.1", "not an IPv4 address"),
+            ("https://[::1", "closing ]"),
+            ("https://[nope]", "not an IPv6 address"),
+            ("https://ssaquebec.ca:", "not a number"),
+            ("https://ssaquebec.ca:99999", "not a number"),
+            ("https://ssaquebec.ca:0", "not a number"),
+            ("https://ssaquebec.ca:08443", "not a number"),
+            ("https://ssaquebec.ca:443", "default port"),
+            ("http://ssaquebec.ca:80", "default port"),
+            ("https://a.ca:1:2", "not a number"),
+            ("", "scheme"),
+        ] {
+            // Third in the list, so the key names its index.
+            let err = parse(&list(&[good[0], good[1], bad]))
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                err.contains("key `web.allowed_origins[2]`") && err.contains(why),
+                "{bad:?}: {err}"
+            );
+        }
+        let err = parse("[web]\nallowed_origins = [\"https://ssaquebec.ca/\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "configuration test.toml: key `web.allowed_origins[0]`: 'https://ssaquebec.ca/' \
+             is not an origin like https://ssaquebec.ca: an origin has no path (not even a final /)"
         );
     }
 

@@ -125,12 +125,21 @@ pub enum Msg {
     StaffPassword,
     StaffSignIn,
     StaffSignOut,
+    /// The button that ends every session of the staff member, in every browser.
+    StaffSignOutEverywhere,
+    /// Shown on the sign-in page after signing out everywhere.
+    StaffSignedOutEverywhere,
     /// Who is signed in; `{user}`.
     StaffSignedInAs,
     /// Wrong username or password (never says which).
     StaffLoginFailed,
     /// Too many sign-in attempts; `{minutes}`.
     StaffLoginLimited,
+    /// Too many failed sign-ins for one username (said alike whether or not it exists);
+    /// `{minutes}`.
+    StaffLoginLocked,
+    /// Too many sign-ins overall right now.
+    StaffLoginBusy,
     StaffRequests,
     StaffFilter,
     /// The filter choice that keeps everything.
@@ -227,6 +236,11 @@ pub enum Msg {
     MailNoAnswer,
     /// A message that asks nothing: what guichet can do, and how to go on.
     MailCapabilities,
+    /// The message was over the size read: its text was read, not these attachments;
+    /// `{names}`.
+    MailUnreadAttachments,
+    /// CONFIRM without a type that can be told: ask for a `Type:` line.
+    MailNeedsType,
     /// Heading of the offer to log the inquiry as a request.
     MailOfferTitle,
     /// How to log the inquiry: reply CONFIRM.
@@ -430,12 +444,20 @@ impl Msg {
             (Msg::StaffSignIn, En) => "Sign in",
             (Msg::StaffSignOut, Fr) => "Se déconnecter",
             (Msg::StaffSignOut, En) => "Sign out",
+            (Msg::StaffSignOutEverywhere, Fr) => "Me déconnecter partout",
+            (Msg::StaffSignOutEverywhere, En) => "Sign out everywhere",
+            (Msg::StaffSignedOutEverywhere, Fr) => "Toutes vos sessions sont fermées, dans tous les navigateurs.",
+            (Msg::StaffSignedOutEverywhere, En) => "All your sessions are closed, in every browser.",
             (Msg::StaffSignedInAs, Fr) => "Connecté : {user}",
             (Msg::StaffSignedInAs, En) => "Signed in: {user}",
             (Msg::StaffLoginFailed, Fr) => "Nom d'utilisateur ou mot de passe incorrect.",
             (Msg::StaffLoginFailed, En) => "Wrong username or password.",
-            (Msg::StaffLoginLimited, Fr) => "Trop de tentatives de connexion depuis votre adresse. Réessayez dans {minutes} minutes.",
-            (Msg::StaffLoginLimited, En) => "Too many sign-in attempts from your address. Please try again in {minutes} minutes.",
+            (Msg::StaffLoginLimited, Fr) => "Trop de tentatives de connexion depuis votre adresse. Réessayez dans {minutes} min.",
+            (Msg::StaffLoginLimited, En) => "Too many sign-in attempts from your address. Please try again in {minutes} min.",
+            (Msg::StaffLoginLocked, Fr) => "Trop de tentatives échouées pour ce nom d'utilisateur. Réessayez dans {minutes} min.",
+            (Msg::StaffLoginLocked, En) => "Too many failed sign-ins for this username. Please try again in {minutes} min.",
+            (Msg::StaffLoginBusy, Fr) => "Trop de connexions en ce moment. Réessayez dans un instant.",
+            (Msg::StaffLoginBusy, En) => "Too many sign-ins right now. Please try again shortly.",
             (Msg::StaffRequests, Fr) => "Demandes",
             (Msg::StaffRequests, En) => "Requests",
             (Msg::StaffFilter, Fr) => "Filtrer",
@@ -582,6 +604,10 @@ impl Msg {
             (Msg::MailPageInOtherLanguage, En) => "(page in French)",
             (Msg::MailNoAnswer, Fr) => "Merci de votre message. Je n'ai pas trouvé de réponse à votre question dans la documentation de l'Unité.",
             (Msg::MailNoAnswer, En) => "Thank you for your message. I could not find an answer to your question in the Unit's documentation.",
+            (Msg::MailNeedsType, Fr) => "Merci ! Pour confier votre demande à la bonne personne, il me faut son type. Répondez CONFIRMER avec une ligne « Type : … » (le numéro ou le nom d'un des types ci-dessous) ; votre demande sera alors enregistrée.",
+            (Msg::MailNeedsType, En) => "Thank you! To pass your request to the right person, I need its type. Reply CONFIRM with a line \"Type: …\" (the number or the name of one of the types below); your request will then be logged.",
+            (Msg::MailUnreadAttachments, Fr) => "Votre message dépassait la taille que je lis : j'en ai lu le texte, mais pas ces pièces jointes : {names}.",
+            (Msg::MailUnreadAttachments, En) => "Your message was larger than I read: I read its text, but not these attachments: {names}.",
             (Msg::MailCapabilities, Fr) => "Merci de votre message. Je suis le guichet automatique de l'Unité de soutien SSA Québec : je réponds aux questions sur l'Unité, ses services et ses partenaires (financement, lettres d'appui, données, méthodes, partenariat avec les patients…). Écrivez votre question en répondant à ce courriel, ou répondez CONFIRMER pour que l'équipe de l'Unité vous écrive.",
             (Msg::MailCapabilities, En) => "Thank you for your message. I am the automatic front desk of the Quebec SPOR SUPPORT Unit: I answer questions about the Unit, its services and its partners (funding, letters of support, data, methods, patient partnership…). Write your question in a reply to this email, or reply CONFIRM to have the Unit's staff write to you.",
             (Msg::MailOfferTitle, Fr) => "Besoin de l'aide de l'équipe de l'Unité ?",
@@ -714,9 +740,13 @@ impl Msg {
         Msg::StaffPassword,
         Msg::StaffSignIn,
         Msg::StaffSignOut,
+        Msg::StaffSignOutEverywhere,
+        Msg::StaffSignedOutEverywhere,
         Msg::StaffSignedInAs,
         Msg::StaffLoginFailed,
         Msg::StaffLoginLimited,
+        Msg::StaffLoginLocked,
+        Msg::StaffLoginBusy,
         Msg::StaffRequests,
         Msg::StaffFilter,
         Msg::StaffAny,
@@ -783,6 +813,8 @@ impl Msg {
         Msg::MailPageInOtherLanguage,
         Msg::MailNoAnswer,
         Msg::MailCapabilities,
+        Msg::MailUnreadAttachments,
+        Msg::MailNeedsType,
         Msg::MailOfferTitle,
         Msg::MailOfferHow,
         Msg::MailOfferDetails,

@@ -114,6 +114,76 @@ impl std::fmt::Display for EscapedHtml<'_> {
     }
 }
 
+/// `text` without what identifies a person by itself: email addresses become `[email]`,
+/// phone numbers (7 or more digits, with spaces, dots, dashes, parentheses or a leading
+/// `+`) become `[phone]`, and links become `[link]`. Names cannot be told apart from other
+/// words; callers drop self-introductions and signatures first.
+pub fn without_identifiers(text: &str) -> String {
+    let mut words = Vec::new();
+    for word in text.split_whitespace() {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let lower = word.to_ascii_lowercase();
+        if bare.contains('@')
+            && bare
+                .rsplit_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        {
+            words.push("[email]".to_string());
+        } else if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www.")
+        {
+            words.push("[link]".to_string());
+        } else {
+            words.push(word.to_string());
+        }
+    }
+    // Phone numbers may span words ("514 555-0100"): collapse runs of digits and phone
+    // punctuation holding seven digits or more.
+    let joined = words.join(" ");
+    let mut out = String::with_capacity(joined.len());
+    let chars: Vec<char> = joined.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit()
+            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+            || (chars[i] == '(' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
+            let mut j = i;
+            let mut digits = 0;
+            let mut end = i;
+            while j < chars.len()
+                && (chars[j].is_ascii_digit()
+                    || matches!(chars[j], ' ' | '.' | '-' | '(' | ')' | '+'))
+            {
+                if chars[j].is_ascii_digit() {
+                    digits += 1;
+                    end = j + 1;
+                }
+                j += 1;
+            }
+            if digits >= 7 {
+                out.push_str("[phone]");
+                // Keep the space that followed the number, if any.
+                if end < chars.len() && chars[end] == ' ' {
+                    out.push(' ');
+                }
+                i = end;
+                while i < chars.len() && chars[i] == ' ' && out.ends_with(' ') {
+                    i += 1;
+                }
+                continue;
+            }
+            out.extend(&chars[i..end.max(i + 1)]);
+            i = end.max(i + 1);
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +263,23 @@ mod tests {
             one_safe_line(" Université\n\tLaval\u{2066} "),
             "Université Laval"
         );
+    }
+
+    #[test]
+    fn identifiers_are_removed_and_the_question_kept() {
+        assert_eq!(
+            without_identifiers("Write to jane.doe@mcgill.ca or call 514 555-0100 please"),
+            "Write to [email] or call [phone] please"
+        );
+        assert_eq!(
+            without_identifiers("Mon numéro : +1 (418) 555-0199. Voir https://x.org/a?b=c"),
+            "Mon numéro : [phone]. Voir [link]"
+        );
+        // Years, amounts and short numbers are not phone numbers.
+        assert_eq!(
+            without_identifiers("In 2026, is the 25 000 $ grant open to 3 people?"),
+            "In 2026, is the 25 000 $ grant open to 3 people?"
+        );
+        assert_eq!(without_identifiers("What is SPOR?"), "What is SPOR?");
     }
 }

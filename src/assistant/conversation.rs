@@ -1,7 +1,10 @@
 //! Where conversations live between messages, for every channel: one lock per
-//! conversation (two messages of one conversation never interleave), a short cache of the
-//! ongoing ones, and the store behind it. An erasure takes every lock and empties the
-//! cache, so no message in flight can write erased data back.
+//! conversation (two messages of one conversation never interleave), a cache of the
+//! ongoing ones, and the store behind it. A conversation of questions only stays in memory
+//! (until it has been idle for the intake timeout): it reaches the store, and its 30-day
+//! retention, only once it holds personal data (an intake started, an address given, a
+//! request logged). An erasure takes every lock and empties the cache, so no message in
+//! flight can write erased data back.
 
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,11 +25,14 @@ const RECENT_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 const RECENT_MAX: usize = 20_000;
 
 /// A conversation as loaded for one message.
+#[derive(Clone)]
 pub(super) struct Loaded {
     pub state: State,
     pub created_at: OffsetDateTime,
-    /// When it was last saved (`None`: a new conversation).
+    /// When its last message was handled (`None`: a new conversation).
     pub updated_at: Option<OffsetDateTime>,
+    /// Its `updated_at` in the store (`None`: not in the store, only in memory).
+    stored_at: Option<OffsetDateTime>,
 }
 
 /// The conversations of every channel.
@@ -34,6 +40,8 @@ pub(super) struct Conversations {
     store: Arc<dyn RequestStore>,
     locks: Vec<Mutex<()>>,
     recent: Mutex<std::collections::HashMap<String, (std::time::Instant, Loaded)>>,
+    /// How long a conversation kept only in memory lives after its last message.
+    memory_ttl: std::time::Duration,
 }
 
 /// Held while one conversation is read, changed and saved.
@@ -49,11 +57,14 @@ pub(super) struct Exclusive<'a> {
 }
 
 impl Conversations {
-    pub fn new(store: Arc<dyn RequestStore>) -> Conversations {
+    /// Conversations over `store`; those of questions only are forgotten after
+    /// `memory_ttl` without a message.
+    pub fn new(store: Arc<dyn RequestStore>, memory_ttl: std::time::Duration) -> Conversations {
         Conversations {
             store,
             locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             recent: Mutex::default(),
+            memory_ttl,
         }
     }
 
@@ -86,13 +97,17 @@ impl Conversations {
 
     /// The conversation's state (a new one at `now` if there is none).
     pub fn load(&self, held: &Held<'_>, now: OffsetDateTime) -> Result<Loaded, StoreError> {
-        if let Some(recent) = self.recent_map().get(&held.key).and_then(|(at, l)| {
-            (at.elapsed() < RECENT_TTL).then(|| Loaded {
-                state: l.state.clone(),
-                created_at: l.created_at,
-                updated_at: l.updated_at,
-            })
-        }) {
+        let cached = self.recent_map().get(&held.key).and_then(|(at, l)| {
+            // A stored conversation is read again after a while (another process may have
+            // erased it); one only in memory is the only copy.
+            let ttl = if l.stored_at.is_some() {
+                RECENT_TTL
+            } else {
+                self.memory_ttl
+            };
+            (at.elapsed() < ttl).then(|| l.clone())
+        });
+        if let Some(recent) = cached {
             return Ok(recent);
         }
         Ok(match self.store.load_conversation(&held.key)? {
@@ -101,18 +116,21 @@ impl Conversations {
                 state: serde_json::from_value(c.state).unwrap_or_default(),
                 created_at: c.created_at,
                 updated_at: Some(c.updated_at),
+                stored_at: Some(c.updated_at),
             },
             None => Loaded {
                 state: State::default(),
                 created_at: now,
                 updated_at: None,
+                stored_at: None,
             },
         })
     }
 
-    /// Saves the conversation's new `state` at `now` (written through the cache), unless
-    /// it was erased or purged since it was `loaded` (by `guichet requests erase` in
-    /// another process): then nothing is written and nothing stays cached.
+    /// Saves the conversation's new `state` at `now`: in memory, and in the store once it
+    /// holds personal data (or is there already), unless it was erased or purged since it
+    /// was `loaded` (by `guichet requests erase` in another process): then nothing is
+    /// written and nothing stays cached.
     pub fn save(
         &self,
         held: &Held<'_>,
@@ -124,20 +142,23 @@ impl Conversations {
         let Loaded {
             state,
             created_at,
-            updated_at,
+            stored_at,
+            ..
         } = loaded;
-        let written = self.store.save_conversation_if(
-            &StoredConversation {
-                key: held.key.clone(),
-                channel,
-                contact_email,
-                state: serde_json::to_value(&state)
-                    .expect("the conversation state always serialises"),
-                created_at,
-                updated_at: now,
-            },
-            updated_at,
-        )?;
+        let stores = stored_at.is_some() || state.holds_personal_data();
+        let written = !stores
+            || self.store.save_conversation_if(
+                &StoredConversation {
+                    key: held.key.clone(),
+                    channel,
+                    contact_email,
+                    state: serde_json::to_value(&state)
+                        .expect("the conversation state always serialises"),
+                    created_at,
+                    updated_at: now,
+                },
+                stored_at,
+            )?;
         let mut recent = self.recent_map();
         if !written {
             recent.remove(&held.key);
@@ -155,6 +176,7 @@ impl Conversations {
                     state,
                     created_at,
                     updated_at: Some(now),
+                    stored_at: stores.then_some(now),
                 },
             ),
         );

@@ -11,7 +11,7 @@ use super::{intent, Assistant, Incoming, Reply, RequestLogged, Sender, DESCRIPTI
 use crate::language::Language;
 use crate::question::Question;
 use crate::requests::model::{
-    Channel, Email, NewRequest, Request, RequestRef, RequestType, Speaker, TranscriptEntry,
+    Channel, Email, NewRequest, Request, RequestRef, Speaker, TranscriptEntry,
 };
 use crate::requests::StoreError;
 
@@ -32,8 +32,9 @@ pub struct Letter {
 }
 
 /// An inquiry confirmed in one step, on a channel where a form would be a chore (email:
-/// "reply CONFIRM"). Whatever the person did not give gets a neutral default that staff
-/// correct during triage.
+/// "reply CONFIRM"). A missing name becomes the address's local part and a missing
+/// organization stays empty (staff complete them during triage); the type is asked for
+/// when neither the reply nor the inquiry says it.
 #[derive(Debug, Clone)]
 pub struct Inquiry {
     /// The id of the message that confirmed it: a message handled twice logs one request.
@@ -49,6 +50,16 @@ pub struct Inquiry {
     /// Names of the files sent with it (not kept).
     pub attachments: Vec<String>,
     pub lang: Language,
+}
+
+/// What confirming an inquiry did.
+#[derive(Debug, Clone)]
+pub enum Confirmation {
+    /// The request (`new`: logged now; else logged before from the same origin).
+    Logged { request: Box<Request>, new: bool },
+    /// Nothing was logged: neither the reply nor the inquiry says which type of request
+    /// it is, and staff need it to route the request. Ask for it.
+    NeedsType,
 }
 
 impl Assistant {
@@ -93,16 +104,24 @@ impl Assistant {
         )
     }
 
-    /// Logs `inquiry` as a request with the transcript of `conversation` (on `channel`);
-    /// the boolean is false when its origin had already logged one (that request is
-    /// returned, and subscribers are not told twice).
+    /// Logs `inquiry` as a request with the transcript of `conversation` (on `channel`).
+    /// A request already logged from the same origin is returned as it is (subscribers are
+    /// not told twice); an inquiry whose type cannot be told logs nothing and says so.
     pub fn confirm_inquiry(
         &self,
         channel: Channel,
         conversation: &str,
         inquiry: Inquiry,
         now: OffsetDateTime,
-    ) -> Result<(Request, bool), StoreError> {
+    ) -> Result<Confirmation, StoreError> {
+        let Some(request_type) = inquiry
+            .request_type
+            .as_deref()
+            .and_then(intent::request_type)
+            .or_else(|| intent::request_type_mentioned(&inquiry.description))
+        else {
+            return Ok(Confirmation::NeedsType);
+        };
         let held = self.inner.conversations.hold(channel, conversation);
         let mut loaded = self.inner.conversations.load(&held, now)?;
         let name = inquiry
@@ -113,12 +132,6 @@ impl Assistant {
                 let local = inquiry.email.as_str().split('@').next().unwrap_or_default();
                 local.chars().take(200).collect()
             });
-        let request_type = inquiry
-            .request_type
-            .as_deref()
-            .and_then(intent::request_type)
-            .or_else(|| intent::request_type(&inquiry.description))
-            .unwrap_or(RequestType::ExploratoryMeeting);
         let description: String = inquiry
             .description
             .trim()
@@ -145,12 +158,15 @@ impl Assistant {
             .store
             .create_request_once(&inquiry.origin, new, now)?;
         if !created {
-            return Ok((request, false));
+            return Ok(Confirmation::Logged {
+                request: Box::new(request),
+                new: false,
+            });
         }
         tracing::info!(reference = %request.reference, channel = channel.code(), "logged a confirmed inquiry");
         let state = &mut loaded.state;
         state.logged.push(request.reference.to_string());
-        state.contact = Some(inquiry.email.as_str().to_string());
+        state.contact = Some(inquiry.email.clone());
         state.last_unanswered = None;
         state.step = Step::Idle;
         self.inner
@@ -163,7 +179,10 @@ impl Assistant {
             requester_name: name,
             language: inquiry.lang,
         });
-        Ok((request, true))
+        Ok(Confirmation::Logged {
+            request: Box::new(request),
+            new: true,
+        })
     }
 
     /// Keeps what the person wrote in a conversation without answering it (a follow-up
@@ -183,12 +202,7 @@ impl Assistant {
         let held = self.inner.conversations.hold(channel, conversation);
         let mut loaded = self.inner.conversations.load(&held, now)?;
         loaded.state.record(Speaker::Person, &text, now);
-        let contact = loaded
-            .state
-            .contact
-            .as_deref()
-            .and_then(|e| Email::parse(e).ok())
-            .or(sender);
+        let contact = loaded.state.contact.clone().or(sender);
         self.inner
             .conversations
             .save(&held, loaded, channel, contact, now)

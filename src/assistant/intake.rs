@@ -1,25 +1,38 @@
-//! The request intake by chat: asks for the missing fields one at a time, shows the
-//! privacy notice, needs consent and an explicit confirmation, then logs the request.
-//! Corrections, "cancel" and questions are accepted at every step.
-
-use time::OffsetDateTime;
+//! The request intake by chat, as a state machine over a conversation's [`State`]: it
+//! asks for the missing fields one at a time, shows the privacy notice, needs consent and
+//! an explicit confirmation, then hands back the request to log. Corrections, "cancel" and
+//! questions are accepted at every step. It reads no index and no database: questions go
+//! to an [`Answerer`], and the caller logs the request it returns (see [`logged`]).
 
 use super::state::{self, State, Step};
-use super::{intent, Action, Assistant, Field, Incoming, LoggedRequest, Turn, DESCRIPTION_CHARS};
+use super::{intent, Action, Field, Incoming, LoggedRequest, Settings, Turn, DESCRIPTION_CHARS};
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::question::Question;
-use crate::requests::model::{Email, NewRequest, RequestType};
+use crate::requests::model::{Email, NewRequest, Request, RequestType};
+use crate::search::Answer;
 
-impl Assistant {
-    pub(super) fn dispatch(
+/// Answers a question for the intake (the knowledge base, or a stub in tests).
+pub(super) trait Answerer {
+    fn answer(&self, question: &Question, lang: Language, turn: &Turn) -> Answer;
+}
+
+/// The intake for one message.
+pub(super) struct Intake<'a> {
+    pub answerer: &'a dyn Answerer,
+    pub settings: &'a Settings,
+}
+
+impl Intake<'_> {
+    /// Moves the conversation on by one message; returns the request to log when the
+    /// person has just confirmed a complete one (then call [`logged`]).
+    pub fn dispatch(
         &self,
         state: &mut State,
         incoming: &Incoming,
         text: &str,
         turn: &mut Turn,
-        now: OffsetDateTime,
-    ) -> Result<(), crate::requests::StoreError> {
+    ) -> Option<NewRequest> {
         let action = incoming.action;
         if action == Some(Action::Cancel) || intent::is_cancel(text) {
             if state.in_intake() || state.step == Step::Offered {
@@ -34,10 +47,10 @@ impl Assistant {
                 turn.say(Msg::NothingToCancel);
                 turn.actions = vec![Action::MakeRequest];
             }
-            return Ok(());
+            return None;
         }
         match state.step {
-            Step::Asking(field) => self.intake_step(field, state, incoming, text, turn, now),
+            Step::Asking(field) => self.intake_step(field, state, incoming, text, turn),
             Step::Offered => {
                 let yes = action == Some(Action::MakeRequest)
                     || action == Some(Action::ConsentYes)
@@ -52,11 +65,11 @@ impl Assistant {
                     state.step = Step::Idle;
                     self.idle(state, incoming, text, turn);
                 }
-                Ok(())
+                None
             }
             Step::Idle => {
                 self.idle(state, incoming, text, turn);
-                Ok(())
+                None
             }
         }
     }
@@ -85,12 +98,12 @@ impl Assistant {
     }
 
     /// Answers `text` from the knowledge base into `turn`; true when it answered.
-    pub(super) fn answer(&self, text: &str, turn: &mut Turn) -> bool {
+    pub fn answer(&self, text: &str, turn: &mut Turn) -> bool {
         let Ok(question) = Question::parse(text) else {
             turn.say(Msg::EmptyQuestion);
             return false;
         };
-        let answer = self.inner.knowledge.ask_in(&question, turn.lang);
+        let answer = self.answerer.answer(&question, turn.lang, turn);
         turn.answered = Some(answer.answered);
         if answer.answered {
             turn.say(Msg::AnswerIntro);
@@ -115,7 +128,7 @@ impl Assistant {
             state.form.name = Some(name);
         }
         if let Some(email) = &incoming.sender.email {
-            state.form.email = Some(email.as_str().to_string());
+            state.form.email = Some(email.clone());
         }
         turn.say(Msg::IntakeStart);
         if let Some(d) = keep_description.filter(|d| DESCRIPTION_CHARS.contains(&d.chars().count()))
@@ -133,8 +146,7 @@ impl Assistant {
         incoming: &Incoming,
         text: &str,
         turn: &mut Turn,
-        now: OffsetDateTime,
-    ) -> Result<(), crate::requests::StoreError> {
+    ) -> Option<NewRequest> {
         let action = incoming.action;
         if let Some((f, value)) = intent::correction(text) {
             if self.set_field(state, f, &value, turn) {
@@ -148,7 +160,7 @@ impl Assistant {
             } else {
                 self.prompt(field, state, turn);
             }
-            return Ok(());
+            return None;
         }
         match field {
             Field::Consent => {
@@ -180,10 +192,10 @@ impl Assistant {
                     state.back_to_confirm = true;
                     state.step = Step::Asking(f);
                     self.prompt(f, state, turn);
-                    return Ok(());
+                    return None;
                 }
                 match choice {
-                    Some(true) => self.log_request(state, incoming, turn, now)?,
+                    Some(true) => return self.confirmed(state, incoming, turn),
                     Some(false) => {
                         state.drop_intake();
                         turn.say(Msg::Cancelled);
@@ -228,7 +240,7 @@ impl Assistant {
                 }
             }
         }
-        Ok(())
+        None
     }
 
     /// A message that is not a valid value for `field`: answer it if it is a question,
@@ -263,7 +275,7 @@ impl Assistant {
                 }
             },
             Field::Email => match Email::parse(intent::email_candidate(value).unwrap_or(value)) {
-                Ok(e) => form.email = Some(e.as_str().to_string()),
+                Ok(e) => form.email = Some(e),
                 Err(_) => {
                     turn.say(Msg::InvalidEmail);
                     return false;
@@ -282,7 +294,7 @@ impl Assistant {
                 form.organization = Some(v);
             }
             Field::Type => match intent::request_type(value) {
-                Some(t) => form.request_type = Some(t.code().to_string()),
+                Some(t) => form.request_type = Some(t),
                 None => {
                     turn.say(Msg::InvalidType);
                     return false;
@@ -343,9 +355,8 @@ impl Assistant {
             }
             Field::Description => turn.say(Msg::AskDescription),
             Field::Consent => {
-                let days = self.inner.settings.retention.whole_days().to_string();
+                let days = self.settings.retention.whole_days().to_string();
                 let contact = self
-                    .inner
                     .settings
                     .privacy_contact
                     .clone()
@@ -364,59 +375,50 @@ impl Assistant {
         }
     }
 
-    fn log_request(
+    /// The person confirmed: the complete request to log (consent given), or, should
+    /// something be missing (the summary is shown only when complete), the question for it.
+    fn confirmed(
         &self,
         state: &mut State,
         incoming: &Incoming,
         turn: &mut Turn,
-        now: OffsetDateTime,
-    ) -> Result<(), crate::requests::StoreError> {
+    ) -> Option<NewRequest> {
         let f = state.form.clone();
         let complete = (|| {
             Some(NewRequest {
                 channel: incoming.channel,
                 requester_name: f.name?,
-                requester_email: Email::parse(f.email.as_deref()?).ok()?,
+                requester_email: f.email?,
                 requester_handle: incoming.sender.handle.clone(),
                 organization: f.organization?,
-                request_type: RequestType::parse_code(f.request_type.as_deref()?)?,
+                request_type: f.request_type?,
                 description: f.description?,
                 language: turn.lang,
                 transcript: state.transcript.clone(),
                 attachments: Vec::new(),
             })
         })();
-        let Some(new) = complete.filter(|_| state.consent) else {
-            // Should not happen (the summary is shown only when complete), but never log
-            // an incomplete request: ask for what is missing.
+        let new = complete.filter(|_| state.consent);
+        if new.is_none() {
             self.ask_next(state, turn);
-            return Ok(());
-        };
-        let request_type = new.request_type;
-        let name = new.requester_name.clone();
-        let request = self.inner.store.create_request(new, now)?;
-        tracing::info!(reference = %request.reference, channel = incoming.channel.code(), "logged a request");
-        state.logged.push(request.reference.to_string());
-        state.form = Default::default();
-        state.consent = false;
-        state.step = Step::Idle;
-        turn.say_text(
-            Msg::Logged.fill(turn.lang, &[("reference", &request.reference.to_string())]),
-        );
-        turn.request = Some(LoggedRequest {
-            reference: request.reference,
-            status: request.status,
-        });
-        turn.actions = Vec::new();
-        self.announce(super::RequestLogged {
-            reference: request.reference,
-            request_type,
-            channel: incoming.channel,
-            requester_name: name,
-            language: turn.lang,
-        });
-        Ok(())
+        }
+        new
     }
+}
+
+/// After the request [`Intake::dispatch`] returned was logged: the conversation is back to
+/// questions, and the reply gives the reference.
+pub(super) fn logged(state: &mut State, turn: &mut Turn, request: &Request) {
+    state.logged.push(request.reference.to_string());
+    state.form = Default::default();
+    state.consent = false;
+    state.step = Step::Idle;
+    turn.say_text(Msg::Logged.fill(turn.lang, &[("reference", &request.reference.to_string())]));
+    turn.request = Some(LoggedRequest {
+        reference: request.reference,
+        status: request.status,
+    });
+    turn.actions = Vec::new();
 }
 
 /// A plausible person's name: 2 to 200 characters, with letters, no address, few words.
@@ -437,14 +439,15 @@ pub(super) fn valid_name(value: &str) -> Option<String> {
 fn summary(form: &state::Form, lang: Language) -> String {
     let kind = form
         .request_type
-        .as_deref()
-        .and_then(RequestType::parse_code)
         .map(|t| t.label(lang).to_string())
         .unwrap_or_default();
     let line = |label: Msg, value: &str| format!("• {} : {}", label.text(lang), value);
     [
         line(Msg::FieldName, form.name.as_deref().unwrap_or("")),
-        line(Msg::FieldEmail, form.email.as_deref().unwrap_or("")),
+        line(
+            Msg::FieldEmail,
+            form.email.as_ref().map(Email::as_str).unwrap_or(""),
+        ),
         line(
             Msg::FieldOrganization,
             form.organization.as_deref().unwrap_or(""),
@@ -456,4 +459,167 @@ fn summary(form: &state::Form, lang: Language) -> String {
         ),
     ]
     .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::requests::model::Channel;
+
+    /// Knows one thing (SPOR) and remembers what it was asked: no index needed.
+    #[derive(Default)]
+    struct Stub {
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl Answerer for Stub {
+        fn answer(&self, question: &Question, lang: Language, _turn: &Turn) -> Answer {
+            self.asked.borrow_mut().push(question.as_str().to_string());
+            let mut answer = Answer::fallback(lang);
+            answer.answered = question.as_str().to_lowercase().contains("spor");
+            answer
+        }
+    }
+
+    struct Conversation<'a> {
+        intake: Intake<'a>,
+        state: State,
+    }
+
+    impl Conversation<'_> {
+        fn send(&mut self, text: &str, action: Option<Action>) -> (Turn, Option<NewRequest>) {
+            let mut incoming = Incoming::text(Channel::Web, "t", text);
+            incoming.action = action;
+            let mut turn = Turn {
+                lang: Language::En,
+                ..Turn::default()
+            };
+            let new = self
+                .intake
+                .dispatch(&mut self.state, &incoming, text, &mut turn);
+            (turn, new)
+        }
+
+        fn say(&mut self, text: &str) -> Option<Field> {
+            let (turn, new) = self.send(text, None);
+            assert!(new.is_none(), "{text:?} logged a request");
+            turn.awaiting
+        }
+    }
+
+    fn conversation<'a>(stub: &'a Stub, settings: &'a Settings) -> Conversation<'a> {
+        Conversation {
+            intake: Intake {
+                answerer: stub,
+                settings,
+            },
+            state: State::default(),
+        }
+    }
+
+    #[test]
+    fn a_complete_intake_yields_a_typed_request_only_after_consent_and_confirmation() {
+        let (stub, settings) = (Stub::default(), Settings::default());
+        let mut c = conversation(&stub, &settings);
+        assert_eq!(c.say("I'd like to make a request"), Some(Field::Name));
+        assert_eq!(c.say("Jane Smith"), Some(Field::Email));
+        assert_eq!(c.say("not an address"), Some(Field::Email));
+        assert_eq!(c.say("Jane.Smith@UMontreal.ca"), Some(Field::Organization));
+        assert_eq!(c.say("Université de Montréal"), Some(Field::Type));
+        assert_eq!(c.say("3"), Some(Field::Description));
+        assert_eq!(
+            c.say("We are preparing a CIHR grant application on diabetes care."),
+            Some(Field::Consent)
+        );
+        let (turn, new) = c.send("", Some(Action::ConsentYes));
+        assert!(new.is_none());
+        assert_eq!(turn.awaiting, Some(Field::Confirm));
+        let (_, new) = c.send("", Some(Action::Confirm));
+        let new = new.expect("confirming a complete request hands it back to log");
+        assert_eq!(new.requester_name, "Jane Smith");
+        // The domain is folded, the local part kept as typed.
+        assert_eq!(new.requester_email.as_str(), "Jane.Smith@umontreal.ca");
+        assert_eq!(new.request_type, RequestType::GrantApplication);
+        assert!(
+            stub.asked.borrow().is_empty(),
+            "no field went to the answerer"
+        );
+        // The caller logs it; the conversation is then back to questions.
+        let mut turn = Turn::default();
+        let now = time::OffsetDateTime::now_utc();
+        let request = Request {
+            reference: crate::requests::model::RequestRef::new(2026, 7).unwrap(),
+            created_at: now,
+            updated_at: now,
+            status: crate::requests::model::RequestStatus::New,
+            closed_reason: None,
+            assignee: None,
+            channel: new.channel,
+            requester_name: new.requester_name,
+            requester_email: new.requester_email,
+            requester_handle: new.requester_handle,
+            organization: new.organization,
+            request_type: new.request_type,
+            description: new.description,
+            language: new.language,
+            transcript: new.transcript,
+            attachments: new.attachments,
+            staff_notes: Vec::new(),
+        };
+        logged(&mut c.state, &mut turn, &request);
+        assert_eq!(c.state.step, Step::Idle);
+        assert_eq!(c.state.form, state::Form::default());
+        assert!(turn
+            .parts
+            .join(" ")
+            .contains(&request.reference.to_string()));
+    }
+
+    #[test]
+    fn questions_mid_intake_are_answered_and_the_field_asked_again() {
+        let (stub, settings) = (Stub::default(), Settings::default());
+        let mut c = conversation(&stub, &settings);
+        c.say("I'd like to make a request");
+        c.say("Jane Smith");
+        assert_eq!(c.say("What is SPOR?"), Some(Field::Email));
+        assert_eq!(*stub.asked.borrow(), vec!["What is SPOR?".to_string()]);
+        assert_eq!(c.state.form.name.as_deref(), Some("Jane Smith"));
+    }
+
+    #[test]
+    fn a_correction_a_refusal_and_a_cancel_each_do_what_they_say() {
+        let (stub, settings) = (Stub::default(), Settings::default());
+        let mut c = conversation(&stub, &settings);
+        c.say("I'd like to make a request");
+        c.say("Jane Smith");
+        c.say("jane@umontreal.ca");
+        c.say("my email is jane.smith@mcgill.ca");
+        assert_eq!(
+            c.state.form.email,
+            Some(Email::parse("jane.smith@mcgill.ca").unwrap())
+        );
+        c.say("McGill");
+        c.say("a letter of support");
+        assert_eq!(
+            c.state.form.request_type,
+            Some(RequestType::LetterOfSupport)
+        );
+        c.say("We need a letter of support for our application.");
+        let (_, new) = c.send("", Some(Action::ConsentNo));
+        assert!(new.is_none());
+        assert_eq!(
+            c.state.form,
+            state::Form::default(),
+            "refused: nothing kept"
+        );
+        assert!(!c.state.holds_personal_data());
+
+        c.say("I'd like to make a request");
+        c.say("Jane Smith");
+        c.say("cancel");
+        assert_eq!(c.state.step, Step::Idle);
+        assert!(!c.state.holds_personal_data());
+    }
 }

@@ -273,6 +273,13 @@ pub fn request_type(text: &str) -> Option<RequestType> {
     if let Some(t) = RequestType::parse_code(&trimmed) {
         return Some(t);
     }
+    request_type_mentioned(text)
+}
+
+/// The request type a free text mentions in words ("a letter of support", "une
+/// formation"), never by a number: in a description, "2 years" is not type 2.
+pub fn request_type_mentioned(text: &str) -> Option<RequestType> {
+    let w = words(text);
     let has = |keys: &[&str]| w.iter().any(|x| keys.contains(&x.as_str()));
     if joined(text).contains(" en cours ") || has(&["ongoing", "current", "existing", "actuel"]) {
         Some(RequestType::OngoingProject)
@@ -429,6 +436,11 @@ mod tests {
             Some(RequestType::CommunityOfPractice)
         );
         assert_eq!(request_type("banana"), None);
+        assert_eq!(
+            request_type_mentioned("Our 2 year project needs a letter of support"),
+            Some(RequestType::LetterOfSupport)
+        );
+        assert_eq!(request_type_mentioned("We have 3 questions"), None);
     }
 
     #[test]

@@ -24,10 +24,10 @@ use crate::language::Language;
 use crate::messages::Msg;
 use crate::privacy::{Erased, PersonalData, Privacy, PrivacyError};
 use crate::requests::model::{Channel, Email, RequestRef, RequestStatus, RequestType, Speaker};
-use crate::requests::{RequestStore, StoreError};
+use crate::requests::{LoggedQuestion, QuestionOutcome, RequestStore, StoreError};
 use crate::search::{Answer, Hit, Knowledge};
 use conversation::Conversations;
-pub use inquiry::{Inquiry, Letter};
+pub use inquiry::{Confirmation, Inquiry, Letter};
 use state::Step;
 
 /// Longest message the engine reads; longer text is cut (channels reject far longer input).
@@ -303,7 +303,10 @@ impl Assistant {
         Assistant {
             inner: Arc::new(Inner {
                 knowledge,
-                conversations: Conversations::new(store.clone()),
+                conversations: Conversations::new(
+                    store.clone(),
+                    settings.idle_timeout.unsigned_abs(),
+                ),
                 store,
                 privacy: Privacy::new(places),
                 settings,
@@ -399,16 +402,12 @@ impl Assistant {
             Ok(reply) => reply,
             Err(e) => {
                 tracing::error!(error = %e, %conversation, "the conversation failed");
-                Reply {
-                    text: Msg::InternalError.text(fallback_lang).to_string(),
+                let mut turn = Turn {
                     lang: fallback_lang,
-                    hits: Vec::new(),
-                    suggestions: Vec::new(),
-                    answered: None,
-                    awaiting: None,
-                    request: None,
-                    actions: Vec::new(),
-                }
+                    ..Turn::default()
+                };
+                turn.say(Msg::InternalError);
+                turn.reply()
             }
         }
     }
@@ -424,7 +423,11 @@ impl Assistant {
         let mut loaded = conversations.load(&held, now)?;
         let state = &mut loaded.state;
         let updated_at = loaded.updated_at;
-        let mut turn = Turn::default();
+        let mut turn = Turn {
+            channel: incoming.channel,
+            at: now,
+            ..Turn::default()
+        };
         let expired = updated_at
             .is_some_and(|at| state.in_intake() && now - at > self.inner.settings.idle_timeout);
 
@@ -467,12 +470,30 @@ impl Assistant {
         if !text.is_empty() {
             state.record(Speaker::Person, &text, now);
         }
+        let answerer = Answering {
+            knowledge: &self.inner.knowledge,
+            store: self.inner.store.as_ref(),
+        };
+        let intake = intake::Intake {
+            answerer: &answerer,
+            settings: &self.inner.settings,
+        };
         if questions_only {
-            if !self.answer(&text, &mut turn) {
+            if !intake.answer(&text, &mut turn) {
                 state.last_unanswered = Some(text.clone());
             }
-        } else {
-            self.dispatch(state, &incoming, &text, &mut turn, now)?;
+        } else if let Some(new) = intake.dispatch(state, &incoming, &text, &mut turn) {
+            let (request_type, requester_name) = (new.request_type, new.requester_name.clone());
+            let request = self.inner.store.create_request(new, now)?;
+            tracing::info!(reference = %request.reference, channel = incoming.channel.code(), "logged a request");
+            intake::logged(state, &mut turn, &request);
+            self.announce(RequestLogged {
+                reference: request.reference,
+                request_type,
+                channel: incoming.channel,
+                requester_name,
+                language: turn.lang,
+            });
         }
         let reply = turn.reply();
         // Staff need the gist of what guichet said: the first sentence and the titles
@@ -489,17 +510,46 @@ impl Assistant {
         }
         let contact_email = state
             .contact
-            .as_deref()
-            .and_then(|e| Email::parse(e).ok())
+            .clone()
             .or_else(|| incoming.sender.email.clone());
         conversations.save(&held, loaded, incoming.channel, contact_email, now)?;
         Ok(reply)
     }
 }
 
+/// Answers the intake's questions from the knowledge base, and notes each in the
+/// anonymised questions log.
+struct Answering<'a> {
+    knowledge: &'a Knowledge,
+    store: &'a dyn RequestStore,
+}
+
+impl intake::Answerer for Answering<'_> {
+    fn answer(&self, question: &crate::question::Question, lang: Language, turn: &Turn) -> Answer {
+        let answer = self.knowledge.ask_in(question, lang);
+        let outcome = if answer.answered {
+            QuestionOutcome::Answered
+        } else if answer.suggestions.is_empty() {
+            QuestionOutcome::Unanswered
+        } else {
+            QuestionOutcome::Suggested
+        };
+        let logged = LoggedQuestion::new(question.as_str(), turn.channel, lang, outcome, turn.at);
+        if let Err(e) = self.store.log_question(&logged) {
+            // The log is for staff statistics: a failure must not cost the person an answer.
+            tracing::warn!(error = %e, "could not add a question to the questions log");
+        }
+        answer
+    }
+}
+
 /// The reply being put together for one message.
 struct Turn {
     lang: Language,
+    /// Where the message came from (for the questions log).
+    channel: Channel,
+    /// When it arrived.
+    at: OffsetDateTime,
     parts: Vec<String>,
     hits: Vec<Hit>,
     suggestions: Vec<Hit>,
@@ -513,6 +563,8 @@ impl Default for Turn {
     fn default() -> Self {
         Turn {
             lang: Language::Fr,
+            channel: Channel::Web,
+            at: OffsetDateTime::UNIX_EPOCH,
             parts: Vec::new(),
             hits: Vec::new(),
             suggestions: Vec::new(),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Field;
 use crate::language::Language;
-use crate::requests::model::{Speaker, TranscriptEntry};
+use crate::requests::model::{Email, RequestType, Speaker, TranscriptEntry};
 
 /// At most this many transcript entries are kept (the oldest go first).
 const MAX_TRANSCRIPT: usize = 40;
@@ -32,7 +32,7 @@ pub struct State {
     pub logged: Vec<String>,
     /// The person's address once given: the store indexes the conversation by it, so
     /// erasing a person also erases the transcripts that hold their details.
-    pub contact: Option<String>,
+    pub contact: Option<Email>,
 }
 
 /// Where the conversation stands.
@@ -47,20 +47,28 @@ pub enum Step {
     Asking(Field),
 }
 
-/// The fields of a request being collected (strings: validated when set).
+/// The fields of a request being collected, each checked when set.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Form {
     pub name: Option<String>,
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub organization: Option<String>,
-    /// A request type code.
-    pub request_type: Option<String>,
+    pub request_type: Option<RequestType>,
     pub description: Option<String>,
 }
 
 impl State {
     pub fn in_intake(&self) -> bool {
         matches!(self.step, Step::Asking(_))
+    }
+
+    /// Whether the conversation holds what identifies a person: an intake under way, an
+    /// address, a logged request. Until then it is questions only, and is not stored.
+    pub fn holds_personal_data(&self) -> bool {
+        self.in_intake()
+            || self.contact.is_some()
+            || !self.logged.is_empty()
+            || self.form != Form::default()
     }
 
     /// Forgets the request being collected and everything the person typed for it.

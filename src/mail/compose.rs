@@ -43,6 +43,9 @@ pub struct Original {
     pub message_id: Option<String>,
     /// Its `References`, oldest first, without `<>`.
     pub references: Vec<String>,
+    /// Names of its attachments that were not read (the message was over the size read):
+    /// the reply says so.
+    pub unread_attachments: Vec<String>,
 }
 
 /// What to say.
@@ -69,6 +72,9 @@ pub enum Body<'a> {
     /// The message asks nothing guichet could answer: what guichet can do, in both
     /// languages (the person's first), and how to go on.
     Capabilities,
+    /// "CONFIRM" arrived, but which type of request it is cannot be told: ask for a
+    /// `Type:` line, listing the types.
+    NeedsType,
 }
 
 /// How emails are written, from the configuration.
@@ -136,7 +142,19 @@ pub fn reply(
         _ => None,
     };
     let subject = reply_subject(&original.subject, tagged, lang);
-    let blocks = reply_blocks(settings, body, lang);
+    let mut blocks = reply_blocks(settings, body, lang);
+    if !original.unread_attachments.is_empty() {
+        let names: Vec<String> = original
+            .unread_attachments
+            .iter()
+            .map(|n| clip(&clean_line(n), 120))
+            .collect();
+        // Right after the greeting: the person should know before reading the answer.
+        blocks.insert(
+            1,
+            text_para(&Msg::MailUnreadAttachments.fill(lang, &[("names", &names.join(", "))])),
+        );
+    }
     let in_reply_to = original.message_id.as_deref().and_then(clean_message_id);
     let mut threading = None;
     if let Some(id) = &in_reply_to {
@@ -427,6 +445,7 @@ mod tests {
             subject: subject.into(),
             message_id: Some("q1@univ.example".into()),
             references: vec!["a0@univ.example".into(), "a1@other.example".into()],
+            unread_attachments: Vec::new(),
         }
     }
 
@@ -866,6 +885,7 @@ mod tests {
             subject: "x".into(),
             message_id: None,
             references: vec!["a@b".into()],
+            unread_attachments: Vec::new(),
         };
         let draft = reply(
             &settings(),
@@ -894,6 +914,7 @@ mod tests {
                 .map(|i| format!("m{i}@x"))
                 .chain(["bad id@x".to_string()])
                 .collect(),
+            unread_attachments: Vec::new(),
         };
         let draft = reply(
             &settings(),

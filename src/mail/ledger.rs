@@ -1,14 +1,22 @@
 //! The mail channel's memory, in the request database: every message seen and what was
 //! decided for it, the inquiries waiting for a confirmation, the threads guichet's replies
-//! started, the outbox of replies to send, and where each mailbox was read up to.
+//! started, the outbox of replies to send, where each mailbox was read up to, and the
+//! erasures the running channel still has to do in guichet's mail folders.
 //!
 //! A message's decision and the replies it causes are written in one transaction, so a
 //! daemon killed at any moment never answers a message twice nor forgets one.
+//!
+//! Mailbox erasures are kept as keyed digests (HMAC-SHA-256 with a random key made once
+//! per installation), never as the address: the person was erased. The IMAP side digests
+//! the addresses and Message-IDs of the messages in guichet's folders the same way and
+//! removes those that match (see [`Ledger::mailbox_digest`]).
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use hmac::{Hmac, Mac};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use sha2::Sha256;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -94,7 +102,33 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX mail_outbox_digest ON mail_outbox (recipient, digest);
     CREATE INDEX mail_threads_thread ON mail_threads (thread, created_at);
     "#,
+    r#"
+    -- An erasure the running mail channel still has to do in guichet's mail folders (its
+    -- own copies of what it sent, what it answered, what it set aside): the person's
+    -- address and the Message-IDs of the emails sent to or about them, as keyed digests
+    -- only. A row goes once the channel removed the matching messages, or after the
+    -- retention period (the folders are purged of older mail anyway).
+    CREATE TABLE mail_mailbox_erasures (
+        id INTEGER PRIMARY KEY,
+        queued_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE mail_mailbox_erasure_digests (
+        erasure INTEGER NOT NULL,
+        digest TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX mail_mailbox_erasure_digests_erasure ON mail_mailbox_erasure_digests (erasure);
+
+    -- Keys made once per installation (the key of those digests).
+    CREATE TABLE mail_keys (
+        name TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+    ) STRICT;
+    INSERT INTO mail_keys (name, value) VALUES ('mailbox-erasure', randomblob(32));
+    "#,
 ];
+
+/// The key name of the mailbox-erasure digests in `mail_keys`.
+const ERASURE_KEY: &str = "mailbox-erasure";
 
 /// What the mail ledger could not do.
 #[derive(Debug, thiserror::Error)]
@@ -270,9 +304,29 @@ pub struct OutboxCounts {
     pub failed: u64,
 }
 
+/// Erasures waiting to be done in guichet's mail folders.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailboxErasures {
+    /// The erasures (their ids), to mark done.
+    pub ids: Vec<i64>,
+    /// The digests to look for (see [`Ledger::mailbox_digest`]).
+    pub digests: std::collections::HashSet<String>,
+}
+
+/// What [`Ledger::mailbox_digest`] digests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digested<'a> {
+    /// An address (lowercased and trimmed before digesting).
+    Address(&'a str),
+    /// A Message-ID, without `<` `>`.
+    MessageId(&'a str),
+}
+
 /// The mail ledger on the request database's SQLite file (its own connection and tables).
 pub struct Ledger {
     conn: Mutex<Connection>,
+    /// The key of the mailbox-erasure digests.
+    erasure_key: Vec<u8>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -305,9 +359,80 @@ impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
         let mut conn = crate::db::open(path)?;
         crate::db::migrate(&mut conn, "mail", "mail_schema_migrations", MIGRATIONS)?;
+        let erasure_key: Vec<u8> = conn.query_row(
+            "SELECT value FROM mail_keys WHERE name = ?1",
+            [ERASURE_KEY],
+            |r| r.get(0),
+        )?;
+        if erasure_key.len() < 16 {
+            return Err(LedgerError::Invalid(
+                "the mailbox-erasure key in mail_keys is too short".into(),
+            ));
+        }
         Ok(Ledger {
             conn: Mutex::new(conn),
+            erasure_key,
         })
+    }
+
+    /// The keyed digest under which an erasure names an address or a Message-ID (hex).
+    pub fn mailbox_digest(&self, what: Digested<'_>) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.erasure_key)
+            .expect("HMAC takes a key of any length");
+        match what {
+            Digested::Address(a) => {
+                mac.update(b"address\0");
+                mac.update(a.trim().to_lowercase().as_bytes());
+            }
+            Digested::MessageId(id) => {
+                mac.update(b"message-id\0");
+                mac.update(id.trim().as_bytes());
+            }
+        }
+        crate::text::hex(&mac.finalize().into_bytes())
+    }
+
+    /// Whether an erasure waits to be done in the mail folders.
+    pub fn has_mailbox_erasures(&self) -> Result<bool, LedgerError> {
+        let n: i64 =
+            self.lock()
+                .query_row("SELECT COUNT(*) FROM mail_mailbox_erasures", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(n > 0)
+    }
+
+    /// The erasures waiting to be done in the mail folders (none: empty).
+    pub fn mailbox_erasures(&self) -> Result<MailboxErasures, LedgerError> {
+        let conn = self.lock();
+        let mut erasures = MailboxErasures::default();
+        let mut stmt = conn.prepare_cached("SELECT id FROM mail_mailbox_erasures ORDER BY id")?;
+        for id in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+            erasures.ids.push(id?);
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.digest FROM mail_mailbox_erasure_digests d
+             JOIN mail_mailbox_erasures e ON e.id = d.erasure",
+        )?;
+        for digest in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            erasures.digests.insert(digest?);
+        }
+        Ok(erasures)
+    }
+
+    /// The erasures `ids` were done in every mail folder: forget them.
+    pub fn mailbox_erasures_done(&self, ids: &[i64]) -> Result<(), LedgerError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for id in ids {
+            tx.execute(
+                "DELETE FROM mail_mailbox_erasure_digests WHERE erasure = ?1",
+                [id],
+            )?;
+            tx.execute("DELETE FROM mail_mailbox_erasures WHERE id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -687,15 +812,59 @@ impl Ledger {
             "UPDATE mail_messages SET sender = NULL WHERE received_at < ?1 AND sender IS NOT NULL",
             [&before],
         )?;
+        // A mailbox erasure older than the retention period is moot: the running channel
+        // removes everything older from the folders. (It keeps no address either way.)
+        tx.execute(
+            "DELETE FROM mail_mailbox_erasure_digests WHERE erasure IN
+                 (SELECT id FROM mail_mailbox_erasures WHERE queued_at < ?1)",
+            [&before],
+        )?;
+        tx.execute(
+            "DELETE FROM mail_mailbox_erasures WHERE queued_at < ?1",
+            [&before],
+        )?;
         tx.commit()?;
         Ok(n)
     }
 
-    /// Erases everything kept about `address` (lowercased); returns the rows removed.
+    /// Erases everything kept about `address` (lowercased); returns the rows removed. The
+    /// same transaction queues the erasure of the person's mail from guichet's folders
+    /// (their address and the Message-IDs of the emails sent to or about them, as digests),
+    /// which the running channel does (see [`Ledger::mailbox_erasures`]).
     pub fn erase_address(&self, address: &str) -> Result<usize, LedgerError> {
+        self.erase_address_at(address, OffsetDateTime::now_utc())
+    }
+
+    fn erase_address_at(&self, address: &str, now: OffsetDateTime) -> Result<usize, LedgerError> {
         let address = address.trim().to_lowercase();
+        let mut digests = vec![self.mailbox_digest(Digested::Address(&address))];
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut ids: Vec<String> = Vec::new();
+            let mut stmt = tx.prepare(
+                "SELECT message_id FROM mail_outbox WHERE recipient = ?1 OR about = ?1
+                 UNION SELECT message_id FROM mail_threads WHERE participant = ?1",
+            )?;
+            for id in stmt.query_map([&address], |r| r.get::<_, String>(0))? {
+                ids.push(id?);
+            }
+            digests.extend(
+                ids.iter()
+                    .map(|id| self.mailbox_digest(Digested::MessageId(id))),
+            );
+        }
+        tx.execute(
+            "INSERT INTO mail_mailbox_erasures (queued_at) VALUES (?1)",
+            [time_text(now)],
+        )?;
+        let erasure = tx.last_insert_rowid();
+        for digest in &digests {
+            tx.execute(
+                "INSERT INTO mail_mailbox_erasure_digests (erasure, digest) VALUES (?1, ?2)",
+                params![erasure, digest],
+            )?;
+        }
         let mut n = tx.execute("DELETE FROM mail_inquiries WHERE sender = ?1", [&address])?;
         n += tx.execute(
             "DELETE FROM mail_threads WHERE participant = ?1",
@@ -728,12 +897,13 @@ impl crate::privacy::PersonalData for Ledger {
         &self,
         email: &crate::requests::model::Email,
         _by: &str,
-        _now: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<Vec<(&'static str, usize)>, crate::privacy::PrivacyError> {
         let n = self
-            .erase_address(email.as_str())
+            .erase_address_at(email.as_str(), now)
             .map_err(|e| crate::privacy::PrivacyError::new("mail ledger", e))?;
-        Ok(vec![("mail record", n)])
+        // The mail folders are the running channel's to clean: it is queued, not done.
+        Ok(vec![("mail record", n), ("queued mailbox erasure", 1)])
     }
 
     fn purge(&self, before: OffsetDateTime) -> Result<usize, crate::privacy::PrivacyError> {
@@ -925,6 +1095,82 @@ mod tests {
             Some(Outcome::NoAnswer),
             "the message stays known"
         );
+    }
+
+    #[test]
+    fn an_erasure_queues_digests_for_the_mail_folders_never_the_address() {
+        let (dir, l) = ledger();
+        let now = OffsetDateTime::now_utc();
+        let mut d = Decision::silent(
+            "mid:z@x",
+            Some("zoe@x.org".into()),
+            Outcome::Answered,
+            String::new(),
+        );
+        d.outgoing.push(reply("r20@guichet", "zoe@x.org", "t20"));
+        let mut staff = reply("s20@guichet", "staff@unit.ca", "t20");
+        staff.kind = "staff";
+        staff.thread = None;
+        staff.about = "zoe@x.org".into();
+        d.outgoing.push(staff);
+        d.outgoing.push(reply("r21@guichet", "other@x.org", "t21"));
+        l.record(&d, now).unwrap();
+        assert!(!l.has_mailbox_erasures().unwrap());
+        assert!(l.erase_address(" Zoe@X.org ").unwrap() >= 2);
+        assert!(l.has_mailbox_erasures().unwrap());
+        let pending = l.mailbox_erasures().unwrap();
+        assert_eq!(pending.ids.len(), 1);
+        for what in [
+            Digested::Address("ZOE@x.org"),
+            Digested::MessageId("r20@guichet"),
+            Digested::MessageId("s20@guichet"),
+        ] {
+            assert!(
+                pending.digests.contains(&l.mailbox_digest(what)),
+                "{what:?}"
+            );
+        }
+        assert!(!pending
+            .digests
+            .contains(&l.mailbox_digest(Digested::MessageId("r21@guichet"))));
+        assert!(!pending
+            .digests
+            .contains(&l.mailbox_digest(Digested::Address("other@x.org"))));
+        // Nothing but digests: the address is nowhere in the table.
+        let conn = Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        let kept: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM mail_mailbox_erasure_digests WHERE digest LIKE '%zoe%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 0);
+        // The key is the installation's: the same digests after a restart.
+        let digest = l.mailbox_digest(Digested::Address("zoe@x.org"));
+        drop(l);
+        let l = Ledger::open(&dir.path().join("db.sqlite3")).unwrap();
+        assert_eq!(l.mailbox_digest(Digested::Address("zoe@x.org")), digest);
+        let (_other_dir, other) = ledger();
+        assert_ne!(
+            other.mailbox_digest(Digested::Address("zoe@x.org")),
+            digest,
+            "another installation, another key"
+        );
+        l.mailbox_erasures_done(&pending.ids).unwrap();
+        assert!(!l.has_mailbox_erasures().unwrap());
+        assert_eq!(l.mailbox_erasures().unwrap(), MailboxErasures::default());
+        // An erasure not done within the retention period goes with the purge.
+        l.erase_address_at("amy@x.org", now - time::Duration::days(40))
+            .unwrap();
+        l.erase_address_at("bea@x.org", now).unwrap();
+        l.purge_older(now - time::Duration::days(30)).unwrap();
+        assert_eq!(l.mailbox_erasures().unwrap().ids.len(), 1);
+        assert!(l
+            .mailbox_erasures()
+            .unwrap()
+            .digests
+            .contains(&l.mailbox_digest(Digested::Address("bea@x.org"))));
     }
 
     #[test]

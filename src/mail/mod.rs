@@ -189,6 +189,7 @@ pub async fn run(
         idle: Duration::from_secs(mail.imap.idle_minutes * 60),
         poll: Duration::from_secs(mail.imap.poll_seconds),
         max_message_bytes: mail.max_message_bytes,
+        retention: time::Duration::days(i64::from(config.privacy.conversation_retention_days)),
     };
     let events = assistant.subscribe();
     let processor = {

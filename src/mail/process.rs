@@ -192,24 +192,10 @@ impl Processor {
         match guard::classify(&message, &self.settings.own_addresses) {
             Verdict::Answer => {}
             Verdict::Ignore(skip) => {
-                tracing::info!(fingerprint = %message.fingerprint, reason = %skip, "not answering an email");
-                let d = Decision::silent(
-                    &message.fingerprint,
-                    sender,
-                    Outcome::Ignored,
-                    skip.code().to_string(),
-                );
-                return self.write(d, now);
+                return self.pass_over(&message, sender, Outcome::Ignored, &skip, now)
             }
             Verdict::SetAside(skip) => {
-                tracing::warn!(fingerprint = %message.fingerprint, reason = %skip, "an email is set aside for staff");
-                let d = Decision::silent(
-                    &message.fingerprint,
-                    sender,
-                    Outcome::Quarantined,
-                    skip.code().to_string(),
-                );
-                return self.write(d, now);
+                return self.pass_over(&message, sender, Outcome::Quarantined, &skip, now)
             }
             Verdict::Bounce(report) => {
                 let failed = report.failed_recipients.join(", ");
@@ -270,6 +256,29 @@ impl Processor {
             Err(e) => return Err(e),
         };
         self.write(decision, now)
+    }
+
+    /// Records a message that is not answered: ignored, or set aside for staff.
+    fn pass_over(
+        &self,
+        message: &Inbound,
+        sender: Option<String>,
+        outcome: Outcome,
+        why: &guard::Skip,
+        now: OffsetDateTime,
+    ) -> Result<Handled, ProcessError> {
+        if outcome == Outcome::Quarantined {
+            tracing::warn!(fingerprint = %message.fingerprint, reason = %why, "an email is set aside for staff");
+        } else {
+            tracing::info!(fingerprint = %message.fingerprint, reason = %why, "not answering an email");
+        }
+        let d = Decision::silent(
+            &message.fingerprint,
+            sender,
+            outcome,
+            why.code().to_string(),
+        );
+        self.write(d, now)
     }
 
     fn write(&self, decision: Decision, now: OffsetDateTime) -> Result<Handled, ProcessError> {
@@ -522,7 +531,7 @@ impl Processor {
         let email = Email::parse(sender).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut attachments = inquiry.attachments.clone();
         attachments.extend(message.attachments.iter().map(|a| a.name.clone()));
-        let (request, created) = self.assistant.confirm_inquiry(
+        let confirmed = self.assistant.confirm_inquiry(
             Channel::Email,
             &inquiry.thread,
             assistant::Inquiry {
@@ -541,7 +550,25 @@ impl Processor {
             },
             now,
         )?;
-        self.acknowledge(message, sender, &inquiry, &request, created, now)
+        match confirmed {
+            assistant::Confirmation::Logged { request, new } => {
+                self.acknowledge(message, sender, &inquiry, &request, new, now)
+            }
+            assistant::Confirmation::NeedsType => {
+                // Nothing logged: the inquiry waits for a CONFIRM that says the type.
+                let draft = self.draft(message, &Body::NeedsType, inquiry.lang, None)?;
+                let mut d = Decision::silent(
+                    &message.fingerprint,
+                    Some(sender.to_string()),
+                    Outcome::NothingToConfirm,
+                    "type-needed".into(),
+                );
+                d.thread = Some(inquiry.thread.clone());
+                d.outgoing
+                    .push(draft.into_outgoing("reply", Some(inquiry.thread.clone())));
+                Ok(d)
+            }
+        }
     }
 
     /// The acknowledgement of a logged request (and the staff notification when new).
@@ -683,6 +710,11 @@ impl Processor {
             subject: message.subject.clone(),
             message_id: message.message_id.clone(),
             references: message.references.clone(),
+            unread_attachments: message
+                .skipped_attachments
+                .iter()
+                .map(|a| a.name.clone())
+                .collect(),
         };
         Ok(compose::reply(
             &self.settings.compose,

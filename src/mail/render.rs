@@ -124,6 +124,17 @@ pub(super) fn reply_blocks(settings: &Letterhead, body: &Body<'_>, lang: Languag
                 &[("contact", contact.clone())],
             )));
         }
+        Body::NeedsType => {
+            blocks.push(text_para(Msg::MailNeedsType.text(lang)));
+            blocks.push(text_para(Msg::MailRequestTypes.text(lang)));
+            blocks.push(Block::Bullets(
+                RequestType::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("{}. {}", i + 1, t.label(lang)))
+                    .collect(),
+            ));
+        }
         Body::Capabilities => {
             blocks.push(text_para(Msg::MailCapabilities.text(lang)));
             blocks.push(text_para(Msg::MailCapabilities.text(lang.other())));

@@ -89,6 +89,11 @@ pub trait RequestStore: crate::privacy::PersonalData {
     /// Every change to the request, oldest first.
     fn history(&self, reference: &RequestRef) -> Result<Vec<AuditEvent>, StoreError>;
 
+    /// Adds a question to the anonymised questions log.
+    fn log_question(&self, question: &LoggedQuestion) -> Result<(), StoreError>;
+    /// The questions logged on `since` or later, oldest first.
+    fn questions_since(&self, since: time::Date) -> Result<Vec<LoggedQuestion>, StoreError>;
+
     /// Deletes everything about the person with this address (case ignored): their
     /// requests with notes and history, and their conversations. Records that an erasure
     /// happened (when, by whom, how many), without any personal data.
@@ -115,6 +120,68 @@ pub enum Change {
     Assignee { from: Option<String>, to: String },
     /// A staff note.
     Note(String),
+}
+
+/// A question as the anonymised questions log keeps it: no sender, no conversation, the
+/// day only, and its text without addresses or phone numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedQuestion {
+    pub day: time::Date,
+    pub channel: Channel,
+    pub language: crate::language::Language,
+    pub outcome: QuestionOutcome,
+    pub text: String,
+}
+
+impl LoggedQuestion {
+    /// The entry for `question`, asked on `channel` at `at`: only the sentences that ask
+    /// (greetings, self-introductions and signatures dropped), without identifiers.
+    pub fn new(
+        question: &str,
+        channel: Channel,
+        language: crate::language::Language,
+        outcome: QuestionOutcome,
+        at: OffsetDateTime,
+    ) -> LoggedQuestion {
+        let focus = crate::search::focus::extract(question);
+        let text = crate::text::without_identifiers(&focus.joined());
+        LoggedQuestion {
+            day: at.date(),
+            channel,
+            language,
+            outcome,
+            text: text.chars().take(1_000).collect(),
+        }
+    }
+}
+
+/// What a logged question got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionOutcome {
+    Answered,
+    /// Related pages were offered ("did you mean").
+    Suggested,
+    Unanswered,
+}
+
+impl QuestionOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            QuestionOutcome::Answered => "answered",
+            QuestionOutcome::Suggested => "suggested",
+            QuestionOutcome::Unanswered => "unanswered",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<QuestionOutcome> {
+        [
+            QuestionOutcome::Answered,
+            QuestionOutcome::Suggested,
+            QuestionOutcome::Unanswered,
+        ]
+        .into_iter()
+        .find(|o| o.code() == code)
+    }
 }
 
 /// A conversation's state as the conversation engine saved it. The store does not look

@@ -6,8 +6,9 @@
 //!   /api/session`, `POST /api/chat`, CORS for the sites allowed to embed the widget.
 //! - [`staff`]: `/staff`: sign-in, the request list with filters and exports, a request in
 //!   full with forms to triage it (status, assignee, notes).
-//! - [`limits`]: client keys for rate limits (IPv6 by /64, trusted proxies) and the
-//!   bounded in-memory session tables (the limiter itself is [`crate::limits`]).
+//! - [`limits`]: client keys for rate limits (IPv6 by /64, trusted proxies), the
+//!   bounded in-memory session tables, and the failed sign-in counts that lock out an
+//!   address or a username (the rate limiter itself is [`crate::limits`]).
 //! - this file: the shared [`AppState`], the router ([`app`]), serving with graceful
 //!   shutdown ([`serve`]), the one error type ([`AppError`]), HTML escaping, security
 //!   headers and password hashing.
@@ -43,15 +44,20 @@ use crate::language::Language;
 use crate::limits::RateLimiter;
 use crate::messages::Msg;
 use crate::requests::RequestDesk;
-use limits::SessionMap;
+use limits::{FailureLimiter, SessionMap};
 
 /// The most chat sessions kept in memory; beyond it the least recently used is dropped.
 const MAX_CHAT_SESSIONS: usize = 100_000;
 /// The most clients tracked by each rate limiter.
 const MAX_RATE_LIMITED_CLIENTS: usize = 100_000;
-/// Sign-in attempts allowed per client address per [`LOGIN_WINDOW`].
-const LOGIN_ATTEMPTS: u32 = 5;
+/// Failed sign-ins within [`LOGIN_WINDOW`] that lock out a client address, or a username
+/// (known or not), for [`LOGIN_LOCKOUT`].
+const LOGIN_FAILURES: usize = 5;
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+const LOGIN_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+/// Password checks per minute overall, whoever asks: bounds what many addresses guessing
+/// at once can try, and the CPU and memory argon2 takes.
+const SIGN_INS_PER_MINUTE: u32 = 60;
 /// Staff sessions end after this long without a request…
 const STAFF_IDLE: Duration = Duration::from_secs(4 * 3600);
 /// …and in any case this long after signing in.
@@ -83,8 +89,14 @@ struct Shared {
     staff_sessions: SessionMap<staff::StaffSession>,
     /// Chat API calls per client per minute (`web.rate_limit_per_minute`).
     chat_limiter: RateLimiter<IpAddr>,
-    /// Sign-in attempts per client, so passwords cannot be guessed at speed.
-    login_limiter: RateLimiter<IpAddr>,
+    /// Failed sign-ins per client address, so passwords cannot be guessed at speed (a
+    /// success is not counted: colleagues behind one address do not lock each other out).
+    address_failures: FailureLimiter<IpAddr>,
+    /// Failed sign-ins per username as typed (at most [`MAX_USERNAME_KEY_CHARS`]), known or
+    /// not, so one account cannot be guessed at from many addresses.
+    username_failures: FailureLimiter<String>,
+    /// Password checks overall ([`SIGN_INS_PER_MINUTE`]).
+    sign_in_rate: RateLimiter<()>,
     /// `widget.js` with its strings (from [`Msg`]) and settings filled in, built once.
     widget_js: String,
     /// `web.allowed_origins`, without trailing slashes, lowercased.
@@ -97,10 +109,6 @@ struct Shared {
     /// Verified against when the username is unknown, so a failed sign-in takes as long
     /// whether or not the account exists.
     dummy_hash: String,
-    /// Messages handed to the engine at once. The engine is CPU-bound (search) and
-    /// serialised on SQLite, so more threads than cores only add switching; the semaphore
-    /// is fair, so waiting messages are served in arrival order and tail latency stays
-    /// close to the median under load.
     /// Password verifications running at once: argon2 takes ~19 MiB each, so a burst of
     /// sign-ins must queue rather than take the server's memory.
     password_permits: Arc<tokio::sync::Semaphore>,
@@ -154,11 +162,19 @@ impl AppState {
                     Duration::from_secs(60),
                     MAX_RATE_LIMITED_CLIENTS,
                 ),
-                login_limiter: RateLimiter::steady(
-                    LOGIN_ATTEMPTS,
+                address_failures: FailureLimiter::new(
+                    LOGIN_FAILURES,
                     LOGIN_WINDOW,
+                    LOGIN_LOCKOUT,
                     MAX_RATE_LIMITED_CLIENTS,
                 ),
+                username_failures: FailureLimiter::new(
+                    LOGIN_FAILURES,
+                    LOGIN_WINDOW,
+                    LOGIN_LOCKOUT,
+                    MAX_RATE_LIMITED_CLIENTS,
+                ),
+                sign_in_rate: RateLimiter::sliding(SIGN_INS_PER_MINUTE, Duration::from_secs(60), 1),
                 widget_js,
                 allowed_origins,
                 trusted_proxies,
@@ -636,6 +652,16 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// Password verifications at once (each holds argon2's ~19 MiB while it runs).
 pub const PASSWORD_CHECKS_AT_ONCE: usize = 2;
+
+/// How much of a typed username keys its failed sign-ins: staff usernames are short, and
+/// a megabyte typed in the box must not be kept.
+const MAX_USERNAME_KEY_CHARS: usize = 128;
+
+/// The key of `username`'s failed sign-ins: the name as typed, cut to
+/// [`MAX_USERNAME_KEY_CHARS`] characters.
+fn username_key(username: &str) -> String {
+    username.chars().take(MAX_USERNAME_KEY_CHARS).collect()
+}
 
 /// A username as it may appear in a log line: control and bidirectional characters
 /// escaped (a newline or ESC cannot forge a line), at most 64 characters. A name that is

@@ -405,3 +405,40 @@ fn bidirectional_controls_typed_in_a_name_or_organization_are_not_kept() {
     assert_eq!(stored.requester_name, "AnanimdA Lopez");
     assert_eq!(stored.organization, "McGill University");
 }
+
+#[test]
+fn plain_questions_are_not_stored_and_only_reach_the_anonymised_questions_log() {
+    let e = engine();
+    let mut c = Chat::new(&e, "plain");
+    let r = c.say(
+        "Hi, I'm Jane Quirion-Tessier from McGill (jane.qt@mcgill.ca, 514 555-0100). What is the SPOR SUPPORT Unit?",
+    );
+    assert_eq!(r.answered, Some(true), "{}", r.text);
+    c.say("Who created Oncopole?");
+    assert!(
+        e.store.load_conversation("web:plain").unwrap().is_none(),
+        "questions only: nothing stored"
+    );
+    let day = c.now.date() - Duration::days(1);
+    let logged = e.store.questions_since(day).unwrap();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert_eq!(logged[0].channel, Channel::Web);
+    assert_eq!(logged[0].language, Language::En);
+    for q in &logged {
+        for identifier in ["Quirion", "jane.qt", "@", "555", "McGill"] {
+            assert!(!q.text.contains(identifier), "{identifier} in {:?}", q.text);
+        }
+    }
+    assert!(
+        logged[0].text.contains("SPOR SUPPORT Unit"),
+        "{:?}",
+        logged[0].text
+    );
+    // The conversation still goes on (in memory): an offer can be taken up.
+    let r = c.say("I'd like to make a request");
+    assert_eq!(awaiting(&r), Some(Field::Name), "{}", r.text);
+    assert!(
+        e.store.load_conversation("web:plain").unwrap().is_some(),
+        "an intake is stored (it will hold personal data)"
+    );
+}

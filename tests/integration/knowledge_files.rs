@@ -202,3 +202,22 @@ fn an_empty_or_missing_folder_is_an_error_not_an_empty_base() {
         Err(LoadError::Io { .. })
     ));
 }
+
+#[test]
+fn every_bundled_document_links_to_a_page_in_its_own_language() {
+    let base = KnowledgeBase::load(&crate::helpers::bundled_dir(), false).unwrap();
+    assert!(base.documents.len() > 20);
+    for d in &base.documents {
+        let url = d.url.as_deref().unwrap_or_default().to_ascii_lowercase();
+        assert!(url.starts_with("https://"), "{}: {url:?}", d.path.display());
+        let (own, other) = match d.lang {
+            guichet::Language::Fr => ("fr", "/en/"),
+            guichet::Language::En => ("en", "/fr/"),
+        };
+        assert!(
+            !url.contains(other),
+            "{} ({own}) links to a page in the other language: {url}",
+            d.path.display()
+        );
+    }
+}

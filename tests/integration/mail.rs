@@ -548,7 +548,7 @@ fn a_burst_with_kills_at_random_moments_gets_exactly_one_reply_per_message() {
                 &contact,
                 &format!("confirm{i}@test"),
                 "Re: Question",
-                "Confirmer",
+                "Confirmer\nType : 1",
                 &format!("In-Reply-To: <{}>\r\n", reply.message_id),
             ),
         );
@@ -1047,13 +1047,36 @@ fn threads_cannot_be_hijacked_and_confirm_needs_an_inquiry() {
         b.processor.handle(&hijack, now()).unwrap().outcome,
         Outcome::NothingToConfirm
     );
-    // Ana confirms; Mallory then writes with the reference but without the tag.
-    let confirm = message(
+    // Ana confirms without saying the type (nor does her question): asked for it, nothing
+    // logged yet.
+    let untyped = message(
         "ana@example.org",
         "contact@guichet.test",
         "a2@x",
         "Re: SPOR",
         "CONFIRM",
+        &format!("In-Reply-To: <{answer_id}>\r\n"),
+    );
+    let h = b.processor.handle(&untyped, now()).unwrap();
+    assert_eq!((h.outcome, h.queued), (Outcome::NothingToConfirm, 1));
+    let ask = read(&String::from_utf8_lossy(&outbox(&b.db).last().unwrap().2));
+    assert!(
+        ask.text.contains("Type:") && ask.text.contains("Letter of support"),
+        "{}",
+        ask.text
+    );
+    assert!(SqliteStore::open(&b.db)
+        .unwrap()
+        .list_requests(&RequestFilter::default())
+        .unwrap()
+        .is_empty());
+    // With the type, it is logged; Mallory then writes with the reference.
+    let confirm = message(
+        "ana@example.org",
+        "contact@guichet.test",
+        "a3@x",
+        "Re: SPOR",
+        "CONFIRM\nType: 1",
         &format!("In-Reply-To: <{answer_id}>\r\n"),
     );
     assert_eq!(
@@ -1120,7 +1143,7 @@ fn threads_cannot_be_hijacked_and_confirm_needs_an_inquiry() {
     let tagged = message(
         "ana@example.org",
         "contact@guichet.test",
-        "a3@x",
+        "a4@x",
         &format!("Re: {ack_subject}"),
         "Our budget is attached.",
         "Reply-To: mallory@example.org\r\n",
@@ -1716,4 +1739,391 @@ fn with_a_trusted_mail_server_only_a_dmarc_pass_confirms_a_request() {
         b.processor.handle(&verified, now()).unwrap().outcome,
         Outcome::Logged
     );
+}
+
+// ----- guichet's folders: erasure and retention; large and oddly encoded mail ----------
+
+/// Every message of guichet's three folders, as text.
+fn own_folders(rig: &MailRig) -> Vec<(&'static str, String)> {
+    ["guichet/answered", "guichet/sent", "guichet/quarantine"]
+        .into_iter()
+        .flat_map(|folder| {
+            rig.fetch_all("contact", folder)
+                .into_iter()
+                .map(move |m| (folder, m))
+        })
+        .collect()
+}
+
+#[test]
+fn an_erasure_while_serving_removes_the_person_s_mail_from_guichet_s_folders() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let (alice, bob, dave) = (
+        rig.address("alice"),
+        rig.address("bob"),
+        rig.address("dave"),
+    );
+
+    // Alice asks, is answered, confirms (a request, an acknowledgement, a staff notice).
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &format!("Alice Martin <{alice}>"),
+            &contact,
+            "x1@alice.test",
+            "Oncopole",
+            "What is the Oncopole?",
+            "",
+        ),
+    );
+    let answer = read(&rig.wait_for("alice", "INBOX", 1, WAIT)[0]);
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &format!("Alice Martin <{alice}>"),
+            &contact,
+            "x2@alice.test",
+            "Re: Oncopole",
+            "CONFIRM\nType: 1\nOrganization: McGill University",
+            &format!("In-Reply-To: <{}>\r\n", answer.message_id),
+        ),
+    );
+    rig.wait_for("alice", "INBOX", 2, WAIT);
+    rig.wait_for("staff", "INBOX", 1, WAIT);
+    // A question of hers set aside for staff (our own address as Reply-To)…
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &alice,
+            &contact,
+            "x3@alice.test",
+            "Funding",
+            "Can the Unit fund my project?",
+            &format!("Reply-To: {contact}\r\n"),
+        ),
+    );
+    // …Dave's question with her in copy, and Bob's mail, which stays.
+    rig.send_raw(
+        &dave,
+        &[&contact],
+        &message(
+            &dave,
+            &contact,
+            "d1@dave.test",
+            "SPOR",
+            "What is SPOR?",
+            &format!("Cc: Alice <{alice}>\r\n"),
+        ),
+    );
+    rig.send_raw(
+        &bob,
+        &[&contact],
+        &message(&bob, &contact, "b1@bob.test", "SPOR", "What is SPOR?", ""),
+    );
+    rig.send_raw(
+        &bob,
+        &[&contact],
+        &message(
+            &bob,
+            &contact,
+            "b2@bob.test",
+            "Funding",
+            "Can the Unit fund my project?",
+            &format!("Reply-To: {contact}\r\n"),
+        ),
+    );
+    rig.wait_for("bob", "INBOX", 1, WAIT);
+    rig.wait_for("dave", "INBOX", 1, WAIT);
+    daemon.wait_idle(&rig);
+    // Every email guichet sent is back as its copy: to alice (answer, acknowledgement),
+    // about her (the staff notice), to dave, to bob.
+    rig.wait_for("contact", "guichet/sent", 5, WAIT);
+    daemon.wait_idle(&rig);
+    let mentions = |rig: &MailRig, who: &str| -> Vec<&'static str> {
+        own_folders(rig)
+            .into_iter()
+            .filter(|(_, m)| m.to_lowercase().contains(who))
+            .map(|(folder, _)| folder)
+            .collect()
+    };
+    let before = mentions(&rig, &alice);
+    for folder in ["guichet/answered", "guichet/sent", "guichet/quarantine"] {
+        assert!(
+            before.contains(&folder),
+            "alice's mail is in {folder}: {before:?}"
+        );
+    }
+    let bobs_before = mentions(&rig, &bob);
+    for folder in ["guichet/answered", "guichet/sent", "guichet/quarantine"] {
+        assert!(
+            bobs_before.contains(&folder),
+            "bob's mail is in {folder}: {bobs_before:?}"
+        );
+    }
+
+    let out = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .arg("--config")
+        .arg(&daemon.config)
+        .args(["requests", "erase", "--email", &alice.to_uppercase()])
+        .current_dir(daemon.data.path())
+        .env_remove("GUICHET_CONFIG")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("1 queued mailbox erasure(s)"), "{said}");
+
+    // The running channel does it, in every folder of guichet's, and keeps no trace.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = mentions(&rig, &alice);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alice's mail is still in {left:?}\n{}",
+            tail(&daemon.log_text())
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(daemon.alive());
+    assert_eq!(
+        mentions(&rig, &bob),
+        bobs_before,
+        "bob's mail is all still there"
+    );
+    assert!(
+        rig.fetch_all("contact", "guichet/answered")
+            .iter()
+            .any(|m| m.contains("Message-ID: <b1@bob.test>")),
+        "bob's question stays"
+    );
+    assert!(
+        !rig.fetch_all("contact", "guichet/answered")
+            .iter()
+            .any(|m| m.contains("Message-ID: <d1@dave.test>")),
+        "a message with her in copy goes"
+    );
+    assert_eq!(
+        rig.count("dave", "INBOX"),
+        1,
+        "what others received is theirs"
+    );
+    let log = daemon.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("erased a person's mail from guichet's folders"))
+        .expect("the erasure is logged");
+    assert!(line.contains("erasures=1"), "{line}");
+    assert!(!line.contains("alice"), "counts only: {line}");
+    let conn = rusqlite::Connection::open(daemon.db()).unwrap();
+    let queued: i64 = conn
+        .query_row("SELECT COUNT(*) FROM mail_mailbox_erasures", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(queued, 0, "the erasure is done and forgotten");
+}
+
+#[test]
+fn mail_past_the_retention_period_leaves_guichet_s_folders_but_not_others() {
+    // An old server (no IDLE, MOVE nor UIDPLUS): EXPUNGE after \Deleted.
+    let rig = MailRig::start_basic();
+    let mut daemon = Daemon::new(&rig, false, "");
+    let config = std::fs::read_to_string(&daemon.config)
+        .unwrap()
+        .replace(
+            "[web]\n",
+            "[privacy]\nconversation_retention_days = 30\n[web]\n",
+        )
+        .replace("[mail.imap]\n", "[mail.imap]\npoll_seconds = 1\n");
+    std::fs::write(&daemon.config, config).unwrap();
+    let contact = rig.address("contact");
+    let old_date = {
+        let t = time::OffsetDateTime::now_utc() - time::Duration::days(45);
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!(
+            "{:02}-{}-{} 10:00:00 +0000",
+            t.day(),
+            MONTHS[u8::from(t.month()) as usize - 1],
+            t.year()
+        )
+    };
+    let folders = ["guichet/answered", "guichet/sent", "guichet/quarantine"];
+    for folder in folders {
+        for (age, date) in [("old", old_date.as_str()), ("new", "")] {
+            let raw = message(
+                "someone@example.org",
+                &contact,
+                &format!("{age}-{}@example.org", folder.replace('/', "-")),
+                &format!("{age} in {folder}"),
+                "What is SPOR?",
+                "",
+            );
+            if date.is_empty() {
+                rig.save("contact", folder, &raw);
+            } else {
+                rig.append_dated("contact", folder, &raw, date);
+            }
+        }
+        assert_eq!(rig.count("contact", folder), 2);
+    }
+    // An old message the Unit keeps in a folder of its own is not guichet's.
+    let kept = message(
+        "someone@example.org",
+        &contact,
+        "kept@example.org",
+        "kept",
+        "x",
+        "",
+    );
+    rig.append_dated("contact", "Archive", &kept, &old_date);
+    daemon.start(&rig);
+    let deadline = Instant::now() + WAIT;
+    while folders.iter().any(|f| rig.count("contact", f) != 1) {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}\n{}",
+            folders.map(|f| rig.count("contact", f)),
+            tail(&daemon.log_text())
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    for folder in folders {
+        let left = rig.fetch_all("contact", folder);
+        assert!(left[0].contains("Subject: new in"), "{folder}: {}", left[0]);
+    }
+    assert_eq!(rig.count("contact", "Archive"), 1);
+    assert!(daemon
+        .log_text()
+        .contains("removed the mail past the retention period"));
+}
+
+/// A PDF-like attachment of `bytes` bytes (pseudo-random, fixed seed), in base64 lines.
+fn pdf_like(bytes: usize) -> String {
+    let mut data = b"%PDF-1.4\n".to_vec();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    while data.len() < bytes {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        data.extend_from_slice(&seed.to_le_bytes());
+    }
+    data.truncate(bytes);
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes / 3 * 4 + bytes / 57 * 2 + 8);
+    for (i, chunk) in data.chunks(3).enumerate() {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * k)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+        if i % 19 == 18 {
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str("\r\n");
+    out
+}
+
+#[test]
+fn an_email_over_the_size_limit_is_answered_from_its_text_and_its_attachment_noted() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::new(&rig, false, "");
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let alice = rig.address("alice");
+    // The attachment first (some clients put it there), the question after it, a subject
+    // that asks nothing: reading the beginning only would miss the question.
+    let raw = format!(
+        "From: Alice Martin <{alice}>\r\nTo: {contact}\r\nSubject: Documents\r\nMessage-ID: <big1@alice.test>\r\nDate: Thu, 26 Nov 2026 10:00:00 -0500\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"big\"\r\n\r\n--big\r\nContent-Type: application/pdf; name=\"protocol.pdf\"\r\nContent-Disposition: attachment; filename=\"protocol.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}--big\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\nWhat is the Oncopole?\r\n\r\nThanks,\r\nAlice\r\n--big--\r\n",
+        pdf_like(6_000_000)
+    );
+    assert!(raw.len() > 6_000_000);
+    rig.send_raw(&alice, &[&contact], raw.as_bytes());
+    let reply = read(&rig.wait_for("alice", "INBOX", 1, WAIT)[0]);
+    assert_eq!(reply.language, "en", "{}", reply.text);
+    assert!(reply.text.contains("Oncopole"), "{}", reply.text);
+    assert!(
+        reply
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("not these attachments: protocol.pdf"),
+        "the sender is told what was not read: {}",
+        reply.text
+    );
+    daemon.wait_idle(&rig);
+    assert!(
+        daemon
+            .log_text()
+            .contains("its text is read, its attachments are not"),
+        "{}",
+        tail(&daemon.log_text())
+    );
+    let conn = rusqlite::Connection::open(daemon.db()).unwrap();
+    let attachments: String = conn
+        .query_row(
+            "SELECT attachments FROM mail_inquiries WHERE sender = ?1",
+            [&alice],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(attachments.contains("protocol.pdf"), "{attachments}");
+    assert_eq!(rig.count("contact", "guichet/answered"), 1);
+}
+
+#[test]
+fn a_message_in_an_unknown_charset_is_answered_without_replacement_characters() {
+    let b = processor("");
+    // Latin-1 bytes: rewritten byte by byte (`case` reads UTF-8).
+    let raw = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mail-cases/j_unknown_charset.eml"),
+    )
+    .unwrap();
+    let lines: Vec<Vec<u8>> = raw
+        .split(|&b| b == b'\n')
+        .map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let text = String::from_utf8_lossy(line);
+            if text.to_ascii_lowercase().starts_with("message-id:") {
+                b"Message-ID: <j1@x>".to_vec()
+            } else if line.is_ascii() {
+                text.replace("unit.test", "guichet.test").into_bytes()
+            } else {
+                line.to_vec()
+            }
+        })
+        .collect();
+    let raw = lines.join(&b"\r\n"[..]);
+    let h = b.processor.handle(&raw, now()).unwrap();
+    assert_eq!(h.queued, 1, "{h:?}");
+    let reply = read(&String::from_utf8_lossy(&outbox(&b.db).pop().unwrap().2));
+    assert!(!reply.subject.contains('\u{fffd}'), "{}", reply.subject);
+    assert!(
+        reply.subject.contains("Critères d'admissibilité"),
+        "{}",
+        reply.subject
+    );
+    assert!(!reply.text.contains('\u{fffd}'), "{}", reply.text);
+    assert_eq!(reply.language, "fr");
 }

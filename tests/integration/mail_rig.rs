@@ -327,6 +327,62 @@ impl MailRig {
             .unwrap_or_else(|| panic!("doveadm save: no mailbox {mailbox}"));
     }
 
+    /// Puts `raw` into `mailbox` of `user` over IMAP (APPEND), creating the mailbox if
+    /// needed, with the internal date `internal_date` (`"07-Mar-2025 10:00:00 +0000"`):
+    /// the date the server received it, which `SEARCH BEFORE` compares.
+    pub fn append_dated(&self, user: &str, mailbox: &str, raw: &[u8], internal_date: &str) {
+        let stream = TcpStream::connect(("127.0.0.1", self.imap_port)).expect("IMAP connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut reader = BufReader::new(stream);
+        let read_line = |reader: &mut BufReader<TcpStream>| {
+            let mut line = String::new();
+            assert!(reader.read_line(&mut line).unwrap() > 0, "IMAP closed");
+            line
+        };
+        let until_tagged = |reader: &mut BufReader<TcpStream>, tag: &str| loop {
+            let line = read_line(reader);
+            if line.starts_with(&format!("{tag} ")) {
+                return line;
+            }
+        };
+        read_line(&mut reader);
+        let send = |reader: &mut BufReader<TcpStream>, bytes: &[u8]| {
+            reader.get_mut().write_all(bytes).unwrap();
+        };
+        send(
+            &mut reader,
+            format!("l LOGIN {user} {}\r\n", self.password).as_bytes(),
+        );
+        let login = until_tagged(&mut reader, "l");
+        assert!(login.starts_with("l OK"), "{login}");
+        send(
+            &mut reader,
+            format!("c CREATE \"{mailbox}\"\r\n").as_bytes(),
+        );
+        until_tagged(&mut reader, "c");
+        let raw = String::from_utf8_lossy(raw)
+            .replace("\r\n", "\n")
+            .replace('\n', "\r\n")
+            .into_bytes();
+        send(
+            &mut reader,
+            format!(
+                "a APPEND \"{mailbox}\" (\\Seen) \"{internal_date}\" {{{}}}\r\n",
+                raw.len()
+            )
+            .as_bytes(),
+        );
+        let go_on = read_line(&mut reader);
+        assert!(go_on.starts_with('+'), "{go_on}");
+        send(&mut reader, &raw);
+        send(&mut reader, b"\r\n");
+        let done = until_tagged(&mut reader, "a");
+        assert!(done.starts_with("a OK"), "APPEND to {mailbox}: {done}");
+        send(&mut reader, b"z LOGOUT\r\n");
+    }
+
     /// Deletes every message of `mailbox` (nothing to do when it does not exist).
     pub fn expunge_all(&self, user: &str, mailbox: &str) {
         self.doveadm_ok(&["expunge", "-u", user, "mailbox", mailbox, "all"], None);

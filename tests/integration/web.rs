@@ -138,8 +138,34 @@ impl TestApp {
         let cookie = login_cookie(r.headers()).expect("the sign-in page sets its cookie");
         let html = r.text().await.unwrap();
         let csrf = csrf_of(&html);
-        assert_eq!(cookie, format!("guichet_login={csrf}"), "double submit");
+        let name = if self.config.web.secure_cookies {
+            "__Host-guichet_login"
+        } else {
+            "guichet_login"
+        };
+        assert_eq!(cookie, format!("{name}={csrf}"), "double submit");
         (cookie, csrf)
+    }
+
+    /// Posts the sign-in form with `fields` as the client `forwarded_for` (an
+    /// `X-Forwarded-For` header, believed when `127.0.0.1` is a trusted proxy).
+    pub async fn post_login_from(
+        &self,
+        forwarded_for: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (cookie, csrf) = self.login_token().await;
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &csrf));
+        self.client
+            .post(self.url("/staff/login"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .header("x-forwarded-for", forwarded_for)
+            .body(form_encode(&fields))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Posts the sign-in form with `fields`, after opening the page for its token.
@@ -195,24 +221,40 @@ impl TestApp {
     }
 }
 
-/// `guichet_staff=…` from a `Set-Cookie` header.
+/// `guichet_staff=…` (or `__Host-guichet_staff=…` with secure cookies) from a
+/// `Set-Cookie` header.
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    set_cookie_named(headers, "guichet_staff")
+}
+
+/// `guichet_login=…` (the sign-in form's anti-forgery cookie; `__Host-guichet_login=…` with
+/// secure cookies) from a `Set-Cookie` header.
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    set_cookie_named(headers, "guichet_login")
+}
+
+/// The `name=value` part of the cookie `name` (with or without the `__Host-` prefix) a
+/// response sets, unless it is being cleared.
+fn set_cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("guichet_staff=") && !v.contains("Max-Age=0"))
+        .find(|v| {
+            let v = v.strip_prefix("__Host-").unwrap_or(v);
+            v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0")
+        })
         .map(|v| v.split(';').next().unwrap().to_string())
 }
 
-/// `guichet_login=…` (the sign-in form's anti-forgery cookie) from a `Set-Cookie` header.
-fn login_cookie(headers: &HeaderMap) -> Option<String> {
+/// The whole `Set-Cookie` line that sets the cookie `name` (exactly that name).
+fn set_cookie_line(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("guichet_login=") && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap().to_string())
+        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
+        .map(str::to_string)
 }
 
 /// `application/x-www-form-urlencoded`, as a browser sends a form.
@@ -984,6 +1026,386 @@ async fn staff_sign_in_is_limited_to_five_attempts_per_address() {
     assert!(r.headers().get("retry-after").is_some());
     let html = r.text().await.unwrap();
     assert!(html.contains("Too many sign-in attempts"), "{html}");
+}
+
+/// A second staff account, for tests where one staff member's actions must not touch
+/// another's.
+const OTHER_USER: &str = "bob";
+const OTHER_PASSWORD: &str = "bob's own long passphrase";
+
+fn add_other_account(config: &mut Config) {
+    config.staff.push(StaffAccount {
+        username: OTHER_USER.into(),
+        password_hash: hash_password(OTHER_PASSWORD).unwrap(),
+    });
+}
+
+/// Signs in as `username`; returns the `Cookie` header to send.
+async fn sign_in_as(app: &TestApp, username: &str, password: &str) -> String {
+    let r = app
+        .post_login(&[("username", username), ("password", password)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    session_cookie(r.headers()).expect("signing in sets the session cookie")
+}
+
+#[tokio::test]
+async fn successful_sign_ins_do_not_use_up_the_addresss_allowance() {
+    // Colleagues behind one office address sign in all day: only failures count.
+    let app = spawn_app().await;
+    for _ in 0..4 {
+        let r = app
+            .post_login(&[("username", STAFF_USER), ("password", "guess")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    for i in 0..8 {
+        let r = app
+            .post_login(&[("username", STAFF_USER), ("password", STAFF_PASSWORD)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in {i}");
+    }
+    let r = app
+        .post_login(&[("username", STAFF_USER), ("password", "guess")])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "the fifth failure is still a password check"
+    );
+    let r = app
+        .post_login(&[
+            ("username", STAFF_USER),
+            ("password", STAFF_PASSWORD),
+            ("lang", "en"),
+        ])
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Too many sign-in attempts from your address"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn five_failed_passwords_lock_a_username_from_every_address_and_unknown_names_alike() {
+    let app = spawn_app_with(|c| {
+        c.web.trusted_proxies = vec!["127.0.0.1".into()];
+        add_other_account(c);
+    })
+    .await;
+    let mut said = Vec::new();
+    for (n, user, password) in [
+        (1, STAFF_USER, STAFF_PASSWORD),
+        (2, "nobody", "anything at all"),
+    ] {
+        // Five wrong passwords, each from its own address: no address runs out.
+        for i in 0..5 {
+            let r = app
+                .post_login_from(
+                    &format!("198.51.100.{}", n * 10 + i),
+                    &[("username", user), ("password", "guess"), ("lang", "en")],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{user}: failure {i}");
+        }
+        // Then even the right password, from yet another address, is refused.
+        let r = app
+            .post_login_from(
+                &format!("203.0.113.{n}"),
+                &[("username", user), ("password", password), ("lang", "en")],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{user} is locked"
+        );
+        assert!(session_cookie(r.headers()).is_none(), "{user}: no session");
+        let retry: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((14 * 60..=15 * 60).contains(&retry), "{user}: {retry} s");
+        let html = r.text().await.unwrap();
+        let alert = flash_of(&html).expect("the page says why").to_string();
+        assert!(
+            alert.contains("Too many failed sign-ins for this username"),
+            "{alert}"
+        );
+        said.push(alert);
+        let r = app
+            .post_login_from(
+                &format!("203.0.113.{n}"),
+                &[("username", user), ("password", password)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        let html = r.text().await.unwrap();
+        assert!(
+            flash_of(&html)
+                .unwrap()
+                .contains("Trop de tentatives échouées"),
+            "in the page's language: {html}"
+        );
+    }
+    assert_eq!(
+        said[0], said[1],
+        "a known and an unknown username are refused alike"
+    );
+
+    // Refusals of a locked name are not failures of the address they come from…
+    for _ in 0..6 {
+        let r = app
+            .post_login_from(
+                "192.0.2.77",
+                &[("username", STAFF_USER), ("password", "guess")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    // …and another staff member signs in from any of those addresses.
+    for address in ["192.0.2.77", "198.51.100.10", "203.0.113.1"] {
+        let r = app
+            .post_login_from(
+                address,
+                &[("username", OTHER_USER), ("password", OTHER_PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{address}");
+    }
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_to_sixty_a_minute_overall() {
+    let app = spawn_app_with(|c| c.web.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    // Sixty attempts, each from its own address for its own name: no other limit trips.
+    for i in 0..60 {
+        let r = app
+            .post_login_from(
+                &format!("10.0.0.{}", i + 1),
+                &[("username", &format!("guess{i}")), ("password", "guess")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    for (lang, expected) in [
+        ("en", "Too many sign-ins right now"),
+        ("fr", "Trop de connexions en ce moment"),
+    ] {
+        let r = app
+            .post_login_from(
+                "192.0.2.200",
+                &[
+                    ("username", STAFF_USER),
+                    ("password", STAFF_PASSWORD),
+                    ("lang", lang),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{lang}");
+        assert!(r.headers().get("retry-after").is_some());
+        assert!(session_cookie(r.headers()).is_none());
+        let html = r.text().await.unwrap();
+        assert!(html.contains(expected), "{html}");
+        assert!(
+            html.contains("name=\"password\""),
+            "the form is shown again"
+        );
+    }
+}
+
+/// The attributes of a `Set-Cookie` line, after its `name=value`.
+fn cookie_attributes(line: &str) -> Vec<String> {
+    line.split(';')
+        .skip(1)
+        .map(|a| a.trim().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn with_secure_cookies_the_staff_cookies_carry_the_host_prefix_and_only_that_name_is_read() {
+    let app = spawn_app_with(|c| c.web.secure_cookies = true).await;
+    let page = app.get("/staff/login", None).await;
+    let line = set_cookie_line(page.headers(), "__Host-guichet_login")
+        .expect("the sign-in cookie has the __Host- prefix");
+    let host_rules = |line: &str| {
+        let attributes = cookie_attributes(line);
+        for wanted in ["Secure", "Path=/", "HttpOnly", "SameSite=Strict"] {
+            assert!(attributes.iter().any(|a| a == wanted), "{wanted}: {line}");
+        }
+        assert!(
+            !attributes
+                .iter()
+                .any(|a| a.to_ascii_lowercase().starts_with("domain")),
+            "{line}"
+        );
+    };
+    host_rules(&line);
+
+    let (login, csrf) = app.login_token().await;
+    let right = [
+        ("username", STAFF_USER),
+        ("password", STAFF_PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    // The old name is not read: the form is refused as forged.
+    let plain_login = login.replacen("__Host-", "", 1);
+    let r = app
+        .post_form("/staff/login", Some(&plain_login), &right)
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app.post_form("/staff/login", Some(&login), &right).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let line = set_cookie_line(r.headers(), "__Host-guichet_staff")
+        .expect("the session cookie has the __Host- prefix");
+    host_rules(&line);
+    let spent = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("__Host-guichet_login=;"))
+        .expect("the sign-in token is cleared");
+    assert!(
+        spent.contains("Max-Age=0") && spent.contains("Secure") && spent.contains("Path=/"),
+        "{spent}"
+    );
+    let session = session_cookie(r.headers()).unwrap();
+    assert!(session.starts_with("__Host-guichet_staff="), "{session}");
+    let html = app.get_page("/staff", &session).await;
+    let plain_session = session.replacen("__Host-", "", 1);
+    let r = app.get("/staff", Some(&plain_session)).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the old name is not read"
+    );
+    assert_eq!(r.headers()[LOCATION], "/staff/login");
+    // Signing out clears the cookie under its own name and rules.
+    let r = app
+        .post_form(
+            "/staff/logout",
+            Some(&session),
+            &[("csrf", &csrf_of(&html))],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cleared = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("__Host-guichet_staff=;"))
+        .expect("signing out clears the session cookie");
+    assert!(
+        cleared.contains("Max-Age=0") && cleared.contains("Secure") && cleared.contains("Path=/"),
+        "{cleared}"
+    );
+
+    // Over plain HTTP the names are the plain ones, and the prefixed ones are not read.
+    let plain = spawn_app().await;
+    let (login, csrf) = plain.login_token().await;
+    assert!(login.starts_with("guichet_login="), "{login}");
+    let right = [
+        ("username", STAFF_USER),
+        ("password", STAFF_PASSWORD),
+        ("csrf", csrf.as_str()),
+    ];
+    let r = plain
+        .post_form("/staff/login", Some(&format!("__Host-{login}")), &right)
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let session = plain.staff_login().await;
+    assert!(session.starts_with("guichet_staff="), "{session}");
+    plain.get_page("/staff", &session).await;
+    let r = plain
+        .get("/staff", Some(&format!("__Host-{session}")))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_that_staff_member_and_no_one_elses() {
+    let app = spawn_app_with(add_other_account).await;
+    let first = app.staff_login().await;
+    let second = app.staff_login().await;
+    let other = sign_in_as(&app, OTHER_USER, OTHER_PASSWORD).await;
+    let html = app.get_page("/staff?lang=en", &first).await;
+    assert!(
+        html.contains("action=\"/staff/sign-out-everywhere\"")
+            && html.contains("Sign out everywhere"),
+        "a button on the staff pages: {html}"
+    );
+    let csrf = csrf_of(&html);
+
+    // Without the session's anti-forgery token nothing happens.
+    let r = app
+        .post_form(
+            "/staff/sign-out-everywhere",
+            Some(&first),
+            &[("csrf", &"0".repeat(64))],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.get_page("/staff", &second).await;
+
+    let r = app
+        .post_form(
+            "/staff/sign-out-everywhere",
+            Some(&first),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cleared = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .any(|v| v.starts_with("guichet_staff=;") && v.contains("Max-Age=0"));
+    assert!(cleared, "this browser's cookie is cleared");
+    let to = r.headers()[LOCATION].to_str().unwrap().to_string();
+    assert!(to.starts_with("/staff/login"), "{to}");
+    let confirmation = app.get(&to, None).await;
+    assert_eq!(confirmation.status(), StatusCode::OK);
+    let html = confirmation.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert!(
+        flash_of(&html).is_some_and(|f| f.contains("All your sessions are closed")),
+        "{html}"
+    );
+    for cookie in [&first, &second] {
+        let r = app.get("/staff", Some(cookie)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{cookie}");
+        assert_eq!(r.headers()[LOCATION], "/staff/login");
+    }
+    app.get_page("/staff", &other).await;
+
+    // In French, and a new sign-in works as before.
+    let third = app.staff_login().await;
+    let html = app.get_page("/staff?lang=fr", &third).await;
+    assert!(html.contains("Me déconnecter partout"), "{html}");
+    let r = app
+        .post_form(
+            "/staff/sign-out-everywhere",
+            Some(&third),
+            &[("csrf", &csrf_of(&html))],
+        )
+        .await;
+    let to = r.headers()[LOCATION].to_str().unwrap().to_string();
+    let html = app.get(&to, None).await.text().await.unwrap();
+    assert!(
+        flash_of(&html).is_some_and(|f| f.contains("Toutes vos sessions sont fermées")),
+        "{html}"
+    );
+    assert_eq!(
+        app.get("/staff", Some(&third)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.get_page("/staff", &other).await;
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 use mail_parser::{Addr, Address};
 
+use super::charset::{decode_header, needs_fallback};
 use super::headers::{cap_chars, one_line};
 use super::{Mailbox, MAX_ADDRESS_CHARS, MAX_NAME_CHARS};
 
@@ -28,6 +29,32 @@ fn mailbox(addr: &Addr<'_>) -> Option<Mailbox> {
         .map(|n| cap_chars(&one_line(n.trim_matches('"')), MAX_NAME_CHARS))
         .filter(|n| !n.is_empty());
     Some(Mailbox { name, address })
+}
+
+/// `mailbox` with its display name read again from the raw field `raw` when mail-parser
+/// could not decode it (an unknown charset, bytes that are not UTF-8): UTF-8 where valid,
+/// Windows-1252 elsewhere. Only for a field with one `<address>`.
+pub(super) fn with_readable_name(mailbox: Option<Mailbox>, raw: Option<&[u8]>) -> Option<Mailbox> {
+    let mut mailbox = mailbox?;
+    let garbled = mailbox
+        .name
+        .as_ref()
+        .is_some_and(|n| n.contains('\u{fffd}'));
+    let Some(raw) = raw.filter(|r| garbled && needs_fallback(r)) else {
+        return Some(mailbox);
+    };
+    if raw.iter().filter(|&&b| b == b'<').count() != 1 {
+        return Some(mailbox);
+    }
+    let Some(open) = raw.iter().position(|&b| b == b'<') else {
+        return Some(mailbox);
+    };
+    let name = decode_header(&raw[..open]);
+    let name = cap_chars(&one_line(name.trim().trim_matches('"')), MAX_NAME_CHARS);
+    if !name.is_empty() {
+        mailbox.name = Some(name);
+    }
+    Some(mailbox)
 }
 
 fn all_addrs<'a>(address: &'a Address<'_>) -> Vec<&'a Addr<'a>> {

@@ -1,9 +1,11 @@
 //! The parts of a message that are not its body: names, types and sizes, without the
-//! images embedded in an HTML body.
+//! images embedded in an HTML body; and those of a large message that were not fetched
+//! (marked by [`super::partial::UNREAD_HEADER`]).
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 use super::headers::{cap_chars, one_line};
+use super::partial::UNREAD_HEADER;
 use super::{Attachment, MAX_NAME_CHARS};
 
 pub(super) fn content_type_of(part: &MessagePart<'_>) -> String {
@@ -29,9 +31,42 @@ fn clean_file_name(name: &str) -> String {
     cap_chars(base, MAX_NAME_CHARS)
 }
 
-pub(super) fn attachments(message: &Message<'_>) -> Vec<Attachment> {
+/// The size of a part that was not fetched (an empty part with the marker), if it is one.
+fn unread_size(part: &MessagePart<'_>) -> Option<usize> {
+    if !part.is_empty() {
+        return None;
+    }
+    part.headers
+        .iter()
+        .find(|h| h.name.as_str().eq_ignore_ascii_case(UNREAD_HEADER))
+        .and_then(|h| h.value.as_text())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Every attachment, and those of them that were not fetched.
+pub(super) fn attachments(message: &Message<'_>) -> (Vec<Attachment>, Vec<Attachment>) {
     let mut out = Vec::new();
-    for &id in &message.attachments {
+    let mut unread = Vec::new();
+    // Unfetched parts are found wherever they are: an empty text part may not be among
+    // mail-parser's attachments.
+    let ids = message
+        .attachments
+        .iter()
+        .copied()
+        .filter(|&id| {
+            message
+                .parts
+                .get(id as usize)
+                .is_some_and(|p| unread_size(p).is_none())
+        })
+        .map(|id| (id, None))
+        .chain(
+            (0..message.parts.len() as u32)
+                .skip(1)
+                .filter_map(|id| Some((id, Some(unread_size(&message.parts[id as usize])?)))),
+        )
+        .collect::<Vec<_>>();
+    for (id, unread_bytes) in ids {
         let Some(part) = message.parts.get(id as usize) else {
             continue;
         };
@@ -63,13 +98,17 @@ pub(super) fn attachments(message: &Message<'_>) -> Vec<Attachment> {
                 _ => format!("attachment-{} ({content_type})", out.len() + 1),
             },
         };
-        out.push(Attachment {
+        let attachment = Attachment {
             name,
             content_type,
-            size: part.len(),
-        });
+            size: unread_bytes.unwrap_or_else(|| part.len()),
+        };
+        if unread_bytes.is_some() {
+            unread.push(attachment.clone());
+        }
+        out.push(attachment);
     }
-    out
+    (out, unread)
 }
 
 #[cfg(test)]
@@ -127,6 +166,7 @@ mod tests {
         ));
         let m = parse_ok(&raw);
         assert_eq!(m.text, "Le texte brut.");
+        assert!(m.skipped_attachments.is_empty());
         assert_eq!(
             m.attachments,
             vec![

@@ -1,8 +1,11 @@
-//! The body as text: which parts to read, whitespace normalisation, and the cap on its
-//! length.
+//! The body as text: which parts to read, in which charset, whitespace normalisation, and
+//! the cap on its length.
 
-use mail_parser::{Message, PartType};
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
 
+use super::charset::{is_known, lenient};
 use super::headers::is_invisible;
 use super::html_to_text;
 
@@ -12,11 +15,7 @@ pub(super) fn body_text(message: &Message<'_>) -> String {
     let from_ids = |ids: &[u32]| -> Vec<String> {
         ids.iter()
             .filter_map(|&id| message.parts.get(id as usize))
-            .filter_map(|part| match &part.body {
-                PartType::Text(t) => Some(normalise_whitespace(t)),
-                PartType::Html(h) => Some(normalise_whitespace(&html_to_text(h))),
-                _ => None,
-            })
+            .filter_map(|part| part_text(message, part))
             .filter(|t| !t.trim().is_empty())
             .collect()
     };
@@ -43,17 +42,49 @@ pub(super) fn body_text(message: &Message<'_>) -> String {
         texts = message
             .parts
             .iter()
-            .find_map(|part| match &part.body {
-                PartType::Text(t) if !t.trim().is_empty() => Some(normalise_whitespace(t)),
-                PartType::Html(h) if !h.trim().is_empty() => {
-                    Some(normalise_whitespace(&html_to_text(h)))
-                }
-                _ => None,
-            })
+            .find_map(|part| part_text(message, part).filter(|t| !t.trim().is_empty()))
             .into_iter()
             .collect();
     }
     normalise_whitespace(&texts.join("\n\n"))
+}
+
+/// The text of a text/plain or text/html part, normalised (HTML as text).
+fn part_text(message: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    let (text, html) = match &part.body {
+        PartType::Text(t) => (t, false),
+        PartType::Html(h) => (h, true),
+        _ => return None,
+    };
+    let reread = if text.contains('\u{fffd}') {
+        reread(message, part)
+    } else {
+        None
+    };
+    let text = reread.as_deref().unwrap_or(text);
+    Some(normalise_whitespace(&if html {
+        html_to_text(text)
+    } else {
+        text.to_string()
+    }))
+}
+
+/// A part whose charset mail-parser does not know (or that has none, or whose "UTF-8" is
+/// not), read again from its bytes: UTF-8 where valid, Windows-1252 elsewhere. None when
+/// its charset is one mail-parser knows, or its bytes cannot be had again.
+fn reread(message: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    let label = part.content_type().and_then(|ct| ct.attribute("charset"));
+    if label.is_some_and(is_known) {
+        return None;
+    }
+    let raw: &[u8] = message.raw_message.as_ref();
+    let raw = raw.get(part.offset_body as usize..part.offset_end as usize)?;
+    let bytes = match part.encoding {
+        Encoding::QuotedPrintable => quoted_printable_decode(raw)?,
+        Encoding::Base64 => base64_decode(raw)?,
+        Encoding::None => raw.to_vec(),
+    };
+    Some(lenient(&bytes))
 }
 
 /// NBSP and other spaces → space, CRLF and CR → LF, control and invisible characters

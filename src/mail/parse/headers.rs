@@ -62,6 +62,18 @@ pub(super) fn raw_headers(message: &Message<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The raw bytes of the value of the last top-level `name` field (the one mail-parser
+/// reads), if any.
+pub(super) fn raw_value<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m [u8]> {
+    let raw: &[u8] = message.raw_message.as_ref();
+    message
+        .headers()
+        .iter()
+        .rev()
+        .find(|h| h.name.as_str().eq_ignore_ascii_case(name))
+        .and_then(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+}
+
 fn unfold(value: &str) -> String {
     value
         .split(['\r', '\n'])

@@ -9,11 +9,17 @@
 //! Attachments: every part that is not the body is listed, except inline parts embedded in
 //! the HTML body (a `Content-ID` with an inline disposition and no `attachment`
 //! disposition, such as signature logos) — those are decoration, not documents sent to us.
+//! A message too large to fetch whole is read from its text parts ([`partial`]); the
+//! attachments that were not fetched are also listed in [`Inbound::skipped_attachments`].
+//!
+//! Charsets: a part or an encoded word in a charset mail-parser does not know (or without
+//! one, or with bytes that are not what it says) is read as UTF-8 where valid and as
+//! Windows-1252 elsewhere ([`charset`]), never as U+FFFD.
 //!
 //! The work is split by what it reads: `headers` (the header section, message ids),
-//! `addresses`, `body` (which parts give the text), `html` (HTML to text), `quotes`
-//! (quoted replies and signatures), `attachments`, and `signals` (loop signals and
-//! reports).
+//! `addresses`, `body` (which parts give the text), `charset` (text in unknown charsets),
+//! `html` (HTML to text), `quotes` (quoted replies and signatures), `attachments`,
+//! `partial` (large messages), and `signals` (loop signals and reports).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -23,18 +29,21 @@ use sha2::{Digest, Sha256};
 mod addresses;
 mod attachments;
 mod body;
+mod charset;
 mod headers;
 mod html;
+pub mod partial;
 mod quotes;
 mod signals;
 #[cfg(test)]
 mod testing;
 
-use addresses::{addresses, first_mailbox};
+use addresses::{addresses, first_mailbox, with_readable_name};
 use attachments::attachments;
 use body::{body_text, cap_text};
 use headers::{
-    cap_chars, clean_id, header_section_len, ids, one_line, raw_headers, starts_with_header_field,
+    cap_chars, clean_id, header_section_len, ids, one_line, raw_headers, raw_value,
+    starts_with_header_field,
 };
 pub use signals::dmarc_passed;
 use signals::signals;
@@ -123,6 +132,9 @@ pub struct Inbound {
     pub truncated: bool,
     /// The parts that are not the body.
     pub attachments: Vec<Attachment>,
+    /// The attachments (also in `attachments`) of a message over `mail.max_message_bytes`
+    /// that were not fetched: only its text was read, and the sender may be told.
+    pub skipped_attachments: Vec<Attachment>,
     /// What loop protection needs to know.
     pub signals: Signals,
 }
@@ -236,16 +248,27 @@ fn read(message: &Message<'_>, raw: &[u8], limits: &Limits) -> Inbound {
         Some(id) => format!("mid:{id}"),
         None => format!("sha256:{}", crate::text::hex(&Sha256::digest(raw))),
     };
-    let subject = message
-        .subject()
-        .map(|s| cap_chars(&one_line(s), MAX_SUBJECT_CHARS))
-        .unwrap_or_default();
+    let subject = match (message.subject(), raw_value(message, "subject")) {
+        // An unknown charset or bytes that are not UTF-8: read again, leniently.
+        (decoded, Some(raw))
+            if decoded.is_none_or(|s| s.contains('\u{fffd}')) && charset::needs_fallback(raw) =>
+        {
+            Some(charset::decode_header(raw))
+        }
+        (decoded, _) => decoded.map(str::to_string),
+    }
+    .map(|s| cap_chars(&one_line(&s), MAX_SUBJECT_CHARS))
+    .unwrap_or_default();
     let (text, truncated) = cap_text(&strip_quoted(&body_text(message)), limits.max_text_chars);
+    let (attachments, skipped_attachments) = attachments(message);
     Inbound {
         message_id,
         fingerprint,
-        from: first_mailbox(message.from()),
-        reply_to: first_mailbox(message.reply_to()),
+        from: with_readable_name(first_mailbox(message.from()), raw_value(message, "from")),
+        reply_to: with_readable_name(
+            first_mailbox(message.reply_to()),
+            raw_value(message, "reply-to"),
+        ),
         to: addresses(message.all_to()),
         cc: addresses(message.all_cc()),
         subject,
@@ -253,8 +276,35 @@ fn read(message: &Message<'_>, raw: &[u8], limits: &Limits) -> Inbound {
         references: ids(message.references()),
         text,
         truncated,
-        attachments: attachments(message),
+        attachments,
+        skipped_attachments,
         signals: signals(message, &headers),
+    }
+}
+
+/// The people a header section names (the addresses in From, Sender, Reply-To, To and Cc,
+/// lowercased) and its Message-ID (without `<` `>`): what an erasure looks for in the
+/// mail guichet keeps. Nothing when the header cannot be read.
+pub fn participants(header: &[u8]) -> (Vec<String>, Option<String>) {
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        MessageParser::default().parse(header).map(|message| {
+            let lists = message
+                .from()
+                .into_iter()
+                .chain(message.sender())
+                .chain(message.reply_to())
+                .chain(message.all_to())
+                .chain(message.all_cc());
+            let people: Vec<String> = addresses(lists)
+                .into_iter()
+                .map(|a| a.to_lowercase())
+                .collect();
+            (people, message.message_id().and_then(clean_id))
+        })
+    }));
+    match parsed {
+        Ok(Some(found)) => found,
+        _ => (Vec::new(), None),
     }
 }
 
@@ -463,6 +513,55 @@ mod tests {
             parse_ok(long.as_bytes()).subject.chars().count(),
             MAX_SUBJECT_CHARS
         );
+    }
+
+    #[test]
+    fn unknown_charsets_are_read_as_utf8_or_windows_1252() {
+        // A trial case: `x-unknown-foo` on Latin-1 bytes, in the subject and the body.
+        let raw = include_bytes!("../../../tests/data/mail-cases/j_unknown_charset.eml");
+        let m = parse_ok(raw);
+        assert_eq!(m.subject, "Critères d'admissibilité");
+        assert!(!m.text.contains('\u{fffd}'), "{:?}", m.text);
+        assert!(
+            m.text
+                .contains("Quels sont les critères d'admissibilité de l'Unité ?"),
+            "{:?}",
+            m.text
+        );
+        // Display names, quoted-printable and base64 bodies, no label at all, and a part
+        // whose UTF-8 holds a stray Latin-1 byte.
+        let mut raw = b"From: =?x-mystery?Q?Ren=E9e_B=E9langer?= <renee@example.org>\r\nReply-To: \"Ren\xe9e\" <r@example.org>\r\nSubject: =?x-mystery?B?Q3JpdOhyZXM=?= =?utf-8?Q?_r=C3=A9seau?=\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=x-mystery\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nD=E9j=E0 vu\r\n--b\r\nContent-Type: text/plain; charset=x-mystery\r\nContent-Transfer-Encoding: base64\r\n\r\nUXXpYmVj\r\n--b\r\nContent-Type: text/plain\r\n\r\nMontr\xe9al\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n".to_vec();
+        raw.extend_from_slice("Caf\u{e9} et th".as_bytes());
+        raw.extend_from_slice(b"\xe9\r\n--b--\r\n");
+        let m = parse_ok(&raw);
+        assert_eq!(m.from.unwrap().name.as_deref(), Some("Renée Bélanger"));
+        assert_eq!(m.reply_to.unwrap().name.as_deref(), Some("Renée"));
+        assert_eq!(m.subject, "Critères réseau");
+        assert_eq!(m.text, "Déjà vu\n\nQuébec\n\nMontréal\n\nCafé et thé");
+        // A charset mail-parser knows is still its own.
+        let m = parse_ok(
+            b"From: a@b.c\r\nSubject: =?koi8-r?Q?=F0=D2=C9=D7=C5=D4?=\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n",
+        );
+        assert_eq!((m.subject.as_str(), m.text.as_str()), ("Привет", "Привет"));
+    }
+
+    #[test]
+    fn participants_are_the_addresses_of_a_header_and_its_id() {
+        let (people, id) = participants(
+            b"From: \"Dupont, Jean\" <Jean@Example.org>\r\nTo: contact@x.ca, Other <o@x.ca>\r\nCc: c@x.ca\r\nReply-To: r@x.ca\r\nMessage-ID: <abc@x.ca>\r\n\r\n",
+        );
+        assert_eq!(
+            people,
+            vec![
+                "jean@example.org",
+                "r@x.ca",
+                "contact@x.ca",
+                "o@x.ca",
+                "c@x.ca"
+            ]
+        );
+        assert_eq!(id.as_deref(), Some("abc@x.ca"));
+        assert_eq!(participants(b"\xff\xfe"), (Vec::new(), None));
     }
 
     #[test]

@@ -15,7 +15,8 @@ use super::model::{
     TranscriptEntry, MAX_NOTE_CHARS, MAX_TRANSCRIPT_ENTRIES,
 };
 use super::{
-    Change, Erasure, RequestFilter, RequestStore, StoreError, StoredConversation, GUICHET_ACTOR,
+    Change, Erasure, LoggedQuestion, QuestionOutcome, RequestFilter, RequestStore, StoreError,
+    StoredConversation, GUICHET_ACTOR,
 };
 use crate::language::Language;
 use rows::*;
@@ -523,6 +524,61 @@ impl RequestStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    fn log_question(&self, question: &LoggedQuestion) -> Result<(), StoreError> {
+        self.lock()
+            .prepare_cached(
+                "INSERT INTO questions_log (day, channel, language, outcome, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                question.day.to_string(),
+                question.channel.code(),
+                question.language.code(),
+                question.outcome.code(),
+                question.text
+            ])?;
+        Ok(())
+    }
+
+    fn questions_since(&self, since: time::Date) -> Result<Vec<LoggedQuestion>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT day, channel, language, outcome, text FROM questions_log
+             WHERE day >= ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([since.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (day, channel, language, outcome, text) = row?;
+            out.push(LoggedQuestion {
+                day: time::Date::parse(
+                    &day,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|e| corrupt("question day", e))?,
+                channel: Channel::parse_code(&channel)
+                    .ok_or_else(|| corrupt("question channel", &channel))?,
+                language: match language.as_str() {
+                    "fr" => Language::Fr,
+                    "en" => Language::En,
+                    other => return Err(corrupt("question language", other)),
+                },
+                outcome: QuestionOutcome::parse(&outcome)
+                    .ok_or_else(|| corrupt("question outcome", &outcome))?,
+                text,
+            });
+        }
+        Ok(out)
     }
 
     fn erase_person(

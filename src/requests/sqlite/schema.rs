@@ -90,4 +90,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         DELETE FROM request_origins WHERE reference = old.reference;
     END;
     "#,
+    // 3: the questions people ask, anonymised (the day only, no conversation, no sender;
+    // addresses and phone numbers removed from the text), so staff see what is asked
+    // without keeping who asked.
+    r#"
+    CREATE TABLE questions_log (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        language TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        text TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX questions_log_day ON questions_log (day);
+    "#,
 ];

@@ -14,8 +14,8 @@ use crate::language::Language;
 use crate::messages::Msg;
 use crate::web::{escape, html_page};
 
-/// A staff page: header (title, language switch, who is signed in, sign-out), then
-/// `body` (already HTML). Never cached: it holds personal data.
+/// A staff page: header (title, language switch, who is signed in, sign-out, sign-out
+/// everywhere), then `body` (already HTML). Never cached: it holds personal data.
 pub(super) fn staff_page(
     lang: Language,
     title: &str,
@@ -37,10 +37,13 @@ pub(super) fn staff_page(
         let _ = write!(
             header,
             "<form method=\"post\" action=\"/staff/logout\" class=\"signout\">\n<span>{who}</span>\n\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n<button type=\"submit\">{sign_out}</button>\n</form>\n",
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n<button type=\"submit\">{sign_out}</button>\n</form>\n\
+             <form method=\"post\" action=\"/staff/sign-out-everywhere\" class=\"signout\">\n\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n<button type=\"submit\">{everywhere}</button>\n</form>\n",
             who = escape(&Msg::StaffSignedInAs.fill(lang, &[("user", &staff.username)])),
             csrf = escape(&staff.csrf),
             sign_out = escape(Msg::StaffSignOut.text(lang)),
+            everywhere = escape(Msg::StaffSignOutEverywhere.text(lang)),
         );
     }
     header.push_str("</header>\n");

@@ -3,16 +3,20 @@
 //!
 //! Security: every value is written through [`escape`](crate::web::escape); sessions live
 //! on the server and the browser only holds a random token in an `HttpOnly`,
-//! `SameSite=Strict` cookie scoped to `/staff`; every form carries the session's
-//! anti-forgery token, checked on each POST (403 otherwise); the sign-in form, before any
-//! session, carries a token that must match a pre-session cookie set with the page (double
-//! submit; 403 otherwise, and not counted as an attempt); sign-in attempts are limited per
-//! client address, and an unknown username costs the same password verification as a known
-//! one. Pages are in French or English (`?lang=en|fr`, remembered in the session), and so
-//! is every message a staff member's mistake can bring.
+//! `SameSite=Strict` cookie (scoped to `/staff` over plain HTTP; `__Host-` prefixed and
+//! `Secure` with `web.secure_cookies`); every form carries the session's anti-forgery
+//! token, checked on each POST (403 otherwise); the sign-in form, before any session,
+//! carries a token that must match a pre-session cookie set with the page (double submit;
+//! 403 otherwise, and not counted as an attempt); failed sign-ins lock out the client
+//! address and the username (known or not, alike) for a while, password checks are
+//! limited overall, and an unknown username costs the same password verification as a
+//! known one; a staff member can end all of their sessions at once. Pages are in French or
+//! English (`?lang=en|fr`, remembered in the session), and so is every message a staff
+//! member's mistake can bring.
 //!
-//! The parts: `session` (who is signed in: the session, its cookie, anti-forgery
-//! tokens), `sign_in` (the sign-in page, password checks, signing out), `list` (the
+//! The parts: `session` (who is signed in: the session, its cookies, anti-forgery
+//! tokens), `sign_in` (the sign-in page, password checks and their limits, signing out,
+//! everywhere too), `list` (the
 //! request list, its filters and the exports), `request` (one request in full), `actions`
 //! (the status, assignee and note forms, and what a refusal says) and `html` (the page
 //! frame and small rendering helpers).
@@ -42,6 +46,10 @@ pub(super) fn routes() -> Router<AppState> {
             get(sign_in::login_page).post(sign_in::login),
         )
         .route("/staff/logout", post(sign_in::logout))
+        .route(
+            "/staff/sign-out-everywhere",
+            post(sign_in::sign_out_everywhere),
+        )
         .route("/staff/export.csv", get(list::export_csv))
         .route("/staff/export.json", get(list::export_json))
         .route("/staff/requests/{reference}", get(request::detail))

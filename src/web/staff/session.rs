@@ -1,6 +1,7 @@
 //! Who is signed in: the staff session the server keeps, the [`Staff`] extractor that finds
-//! it from the session cookie, the one-time message it carries to the next page, and the
-//! anti-forgery tokens and cookies both the session and the sign-in form use.
+//! it from the session cookie, the one-time message it carries to the next page, ending
+//! every session of one staff member, and the anti-forgery tokens and cookies ([`Cookies`])
+//! both the session and the sign-in form use.
 
 use std::time::Instant;
 
@@ -11,12 +12,96 @@ use axum::http::HeaderMap;
 
 use super::LangQuery;
 use crate::language::Language;
-use crate::web::{AppError, AppState, ErrorKind, STAFF_MAX_AGE};
+use crate::web::{loggable_username, AppError, AppState, ErrorKind, STAFF_MAX_AGE};
 
-/// The staff session cookie.
-pub(super) const COOKIE: &str = "guichet_staff";
-/// The sign-in form's anti-forgery cookie (double submit), set with the sign-in page.
-pub(super) const LOGIN_COOKIE: &str = "guichet_login";
+/// The staff cookies: the session cookie and the sign-in form's anti-forgery cookie
+/// (double submit, set with the sign-in page), their names and attributes. Both are
+/// `HttpOnly` and `SameSite=Strict`.
+///
+/// Over HTTPS (`web.secure_cookies`) their names carry the `__Host-` prefix: browsers then
+/// accept them only with `Secure`, `Path=/` and no `Domain`, so neither a page on plain
+/// HTTP nor a neighbouring subdomain can set or replace them (cookie tossing, session
+/// fixation). Over plain HTTP on localhost the prefix cannot be used (it needs `Secure`),
+/// and the cookies keep their plain names, scoped to the staff pages. Only the name in
+/// force is read.
+#[derive(Debug)]
+pub(super) struct Cookies {
+    /// The session cookie's name.
+    session: &'static str,
+    /// The sign-in form's cookie's name.
+    login: &'static str,
+    session_path: &'static str,
+    login_path: &'static str,
+    /// `; Secure`, or nothing over plain HTTP.
+    secure: &'static str,
+}
+
+/// [`Cookies`] over plain HTTP (`web.secure_cookies = false`).
+pub(super) const PLAIN_COOKIES: Cookies = Cookies {
+    session: "guichet_staff",
+    login: "guichet_login",
+    session_path: "/staff",
+    login_path: "/staff/login",
+    secure: "",
+};
+
+/// [`Cookies`] over HTTPS (`web.secure_cookies = true`).
+pub(super) const HOST_COOKIES: Cookies = Cookies {
+    session: "__Host-guichet_staff",
+    login: "__Host-guichet_login",
+    session_path: "/",
+    login_path: "/",
+    secure: "; Secure",
+};
+
+/// The staff cookies in force.
+pub(super) fn cookies(state: &AppState) -> &'static Cookies {
+    if state.inner.web.secure_cookies {
+        &HOST_COOKIES
+    } else {
+        &PLAIN_COOKIES
+    }
+}
+
+impl Cookies {
+    /// `Set-Cookie` for a new session (a browser-session cookie: no `Max-Age`; the server
+    /// ends the session itself).
+    pub(super) fn set_session(&self, token: &str) -> String {
+        self.line(self.session, token, self.session_path, "")
+    }
+
+    /// `Set-Cookie` that clears the session cookie.
+    pub(super) fn clear_session(&self) -> String {
+        self.line(self.session, "", self.session_path, "; Max-Age=0")
+    }
+
+    /// `Set-Cookie` for the sign-in form's token.
+    pub(super) fn set_login(&self, token: &str) -> String {
+        self.line(self.login, token, self.login_path, "")
+    }
+
+    /// `Set-Cookie` that clears the sign-in form's token (spent once signed in).
+    pub(super) fn clear_login(&self) -> String {
+        self.line(self.login, "", self.login_path, "; Max-Age=0")
+    }
+
+    /// The session token the browser sent, if it looks like one.
+    pub(super) fn session_token(&self, headers: &HeaderMap) -> Option<String> {
+        token_cookie(headers, self.session)
+    }
+
+    /// The sign-in form's token the browser sent, if it looks like one.
+    pub(super) fn login_token(&self, headers: &HeaderMap) -> Option<String> {
+        token_cookie(headers, self.login)
+    }
+
+    fn line(&self, name: &str, value: &str, path: &str, extra: &str) -> String {
+        format!(
+            "{name}={value}; Path={path}; HttpOnly; SameSite=Strict{extra}{}",
+            self.secure
+        )
+    }
+}
 
 /// A signed-in staff member, as the server remembers them.
 #[derive(Debug, Clone)]
@@ -67,7 +152,9 @@ impl FromRequestParts<AppState> for Staff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let login = || AppError::page(ErrorKind::LoginRequired, None);
-        let token = session_cookie(&parts.headers).ok_or_else(login)?;
+        let token = cookies(state)
+            .session_token(&parts.headers)
+            .ok_or_else(login)?;
         let wanted = Query::<LangQuery>::try_from_uri(&parts.uri)
             .ok()
             .and_then(|Query(q)| q.lang)
@@ -107,7 +194,7 @@ impl Staff {
         if same_token(sent, &self.csrf) {
             Ok(())
         } else {
-            tracing::warn!(staff = %self.username, "refused a staff form without a valid anti-forgery token");
+            tracing::warn!(staff = %loggable_username(&self.username, true), "refused a staff form without a valid anti-forgery token");
             Err(AppError::page(ErrorKind::Forbidden, Some(self.lang)))
         }
     }
@@ -131,7 +218,7 @@ impl Staff {
 /// The language of the browser's staff session, if it has one: for the errors found
 /// before the [`Staff`] extractor's answer is at hand (an unreadable form).
 pub(super) fn language(state: &AppState, headers: &HeaderMap) -> Option<Language> {
-    let token = session_cookie(headers)?;
+    let token = cookies(state).session_token(headers)?;
     state
         .inner
         .staff_sessions
@@ -149,12 +236,17 @@ pub(super) fn same_token(sent: &str, expected: &str) -> bool {
             == 0
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    token_cookie(headers, COOKIE)
+/// Ends every session of `username`, in every browser, at once; returns how many there
+/// were.
+pub(super) fn end_all_sessions(state: &AppState, username: &str) -> usize {
+    state
+        .inner
+        .staff_sessions
+        .remove_where(|s| s.username == username)
 }
 
 /// The cookie `name` when it looks like one of our tokens (64 hex digits).
-pub(super) fn token_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+fn token_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -166,44 +258,63 @@ pub(super) fn token_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// `; Secure` when cookies must only travel over HTTPS (`web.secure_cookies`).
-pub(super) fn secure_attribute(state: &AppState) -> &'static str {
-    if state.inner.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
+    fn cookie_header(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
     #[test]
     fn the_session_cookie_is_found_among_others_and_must_look_like_a_token() {
         let token = "ab".repeat(32);
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("theme=dark; {COOKIE}={token}; x=y")).unwrap(),
-        );
-        assert_eq!(session_cookie(&headers).as_deref(), Some(token.as_str()));
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("guichet_staff=short"),
-        );
-        assert_eq!(session_cookie(&headers), None);
+        let c = &PLAIN_COOKIES;
+        let headers = cookie_header(&format!("theme=dark; guichet_staff={token}; x=y"));
+        assert_eq!(c.session_token(&headers).as_deref(), Some(token.as_str()));
+        assert_eq!(c.session_token(&cookie_header("guichet_staff=short")), None);
         let login = "cd".repeat(32);
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("{COOKIE}={token}; {LOGIN_COOKIE}={login}")).unwrap(),
+        let headers = cookie_header(&format!("guichet_staff={token}; guichet_login={login}"));
+        assert_eq!(c.login_token(&headers).as_deref(), Some(login.as_str()));
+        assert_eq!(c.session_token(&headers).as_deref(), Some(token.as_str()));
+    }
+
+    #[test]
+    fn over_https_the_cookies_carry_the_host_prefix_and_only_the_name_in_force_is_read() {
+        let token = "ab".repeat(32);
+        let host = &HOST_COOKIES;
+        let plain = &PLAIN_COOKIES;
+        let set = host.set_session(&token);
+        assert_eq!(
+            set,
+            format!("__Host-guichet_staff={token}; Path=/; HttpOnly; SameSite=Strict; Secure")
+        );
+        assert!(!set.to_ascii_lowercase().contains("domain"));
+        assert_eq!(
+            host.clear_login(),
+            "__Host-guichet_login=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
         );
         assert_eq!(
-            token_cookie(&headers, LOGIN_COOKIE).as_deref(),
-            Some(login.as_str())
+            plain.set_login(&token),
+            format!("guichet_login={token}; Path=/staff/login; HttpOnly; SameSite=Strict")
         );
-        assert_eq!(session_cookie(&headers).as_deref(), Some(token.as_str()));
+        let prefixed = cookie_header(&format!("__Host-guichet_staff={token}"));
+        let unprefixed = cookie_header(&format!("guichet_staff={token}"));
+        assert_eq!(
+            host.session_token(&prefixed).as_deref(),
+            Some(token.as_str())
+        );
+        assert_eq!(host.session_token(&unprefixed), None);
+        assert_eq!(plain.session_token(&prefixed), None);
+        assert_eq!(
+            plain.session_token(&unprefixed).as_deref(),
+            Some(token.as_str())
+        );
+        let login = cookie_header(&format!("guichet_login={token}"));
+        assert_eq!(host.login_token(&login), None);
     }
 
     #[test]
