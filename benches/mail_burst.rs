@@ -70,6 +70,7 @@ listen = "127.0.0.1:0"
 enabled = true
 address = "contact@{domain}"
 replies_per_sender_per_hour = 1000
+identical_replies_per_day = 100000
 replies_per_minute = 100000
 [mail.imap]
 host = "127.0.0.1"
@@ -89,17 +90,19 @@ security = "plain"
         ),
     )
     .unwrap();
-    let mut daemon: Child = Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("GUICHET_IMAP_PASSWORD", &rig.password)
-        .env("RUST_LOG", "warn")
-        .env_remove("GUICHET_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("guichet serve starts");
+    let daemon = Killed(
+        Command::new(env!("CARGO_BIN_EXE_guichet"))
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .env("GUICHET_IMAP_PASSWORD", &rig.password)
+            .env("RUST_LOG", "warn")
+            .env_remove("GUICHET_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("guichet serve starts"),
+    );
     let contact = rig.address("contact");
 
     // Warm-up: the first round trip also waits for the index and the IMAP login.
@@ -151,8 +154,7 @@ security = "plain"
         std::thread::sleep(Duration::from_millis(50));
     }
     let answered = start.elapsed();
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(daemon);
 
     println!("mail_burst: guichet serve (release), Dovecot IMAP IDLE + Postfix on loopback");
     println!(
@@ -167,4 +169,15 @@ security = "plain"
         answered.as_secs_f64(),
         burst as f64 / answered.as_secs_f64()
     );
+}
+
+/// The daemon, killed when dropped: also when the bench panics, so no `guichet serve` is
+/// left running after a failed run.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

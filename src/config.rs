@@ -213,6 +213,9 @@ pub struct MailConfig {
     pub secret_env: String,
     /// Replies one sender may receive per hour (more are not sent, and logged).
     pub replies_per_sender_per_hour: u32,
+    /// How often a day one person may receive the very same reply, word for word (an
+    /// auto-responder asking the same thing over and over gets no more).
+    pub identical_replies_per_day: u32,
     /// The Unit's own receiving mail server, as it names itself in the
     /// `Authentication-Results` headers it adds (e.g. `mx.ssaquebec.ca`). When set, an
     /// email changes a request (confirms it, adds to it) only if that server found that its
@@ -241,6 +244,7 @@ impl Default for MailConfig {
             staff_page_url: String::new(),
             secret_env: "GUICHET_MAIL_SECRET".into(),
             replies_per_sender_per_hour: 5,
+            identical_replies_per_day: 2,
             trusted_authserv_id: String::new(),
             replies_per_minute: 60,
             max_message_bytes: 5_000_000,
@@ -526,6 +530,24 @@ impl Config {
             "mail.replies_per_sender_per_hour",
             mail.replies_per_sender_per_hour,
             1..=1_000,
+        )?;
+        if mail
+            .trusted_authserv_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ';' | '"' | '\\'))
+        {
+            return invalid(
+                "mail.trusted_authserv_id",
+                format!(
+                    "'{}' is not a server name as Authentication-Results writes it (no spaces, no ';')",
+                    mail.trusted_authserv_id
+                ),
+            );
+        }
+        self.in_range(
+            "mail.identical_replies_per_day",
+            mail.identical_replies_per_day,
+            1..=100_000,
         )?;
         self.in_range(
             "mail.replies_per_minute",

@@ -141,6 +141,7 @@ pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, Mai
         },
         secret: secret(config)?,
         replies_per_sender_per_hour: mail.replies_per_sender_per_hour,
+        identical_replies_per_day: mail.identical_replies_per_day,
         trusted_authserv_id: Some(mail.trusted_authserv_id.trim().to_string())
             .filter(|id| !id.is_empty()),
         limits: parse::Limits {

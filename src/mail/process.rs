@@ -29,6 +29,8 @@ pub struct Policy {
     /// Signs thread tags.
     pub secret: Vec<u8>,
     pub replies_per_sender_per_hour: u32,
+    /// The same reply, word for word, goes to one person at most this often a day.
+    pub identical_replies_per_day: u32,
     /// The Unit's own mail server as it names itself in `Authentication-Results`: when
     /// set, a message changes a request only if that server says From passed DMARC, and a
     /// reply may go to a same-domain Reply-To.
@@ -75,8 +77,6 @@ pub struct Handled {
 /// A thread that had this many replies in [`FOLLOW_UP_WINDOW`] answers no follow-up.
 const FOLLOW_UP_REPLIES: u32 = 2;
 const FOLLOW_UP_WINDOW: time::Duration = time::Duration::hours(1);
-/// The same reply (word for word) is sent to one person at most this often a day.
-const IDENTICAL_REPLIES_PER_DAY: u32 = 2;
 
 /// Decides messages; cheap to clone.
 #[derive(Clone)]
@@ -476,7 +476,7 @@ impl Processor {
             &draft.digest,
             now - time::Duration::days(1),
         )?;
-        if identical >= IDENTICAL_REPLIES_PER_DAY {
+        if identical >= self.settings.identical_replies_per_day {
             tracing::warn!(fingerprint = %message.fingerprint, "this person already got this very reply today; not sending it again");
             self.assistant.add_to_conversation(
                 Channel::Email,
