@@ -137,9 +137,11 @@ ca_file = {ca:?}
         store.list_requests(&RequestFilter::default()).unwrap()
     }
 
-    /// Waits until nothing is waiting in the contact inbox nor the outbox.
+    /// Waits until nothing is waiting in the contact inbox nor the outbox. Fails when
+    /// nothing moved for [`WAIT`] (a loaded CI machine is slow, not stuck).
     fn wait_idle(&mut self, rig: &MailRig) {
-        let deadline = Instant::now() + WAIT * 2;
+        let mut deadline = Instant::now() + WAIT;
+        let mut last = (usize::MAX, None);
         loop {
             assert!(self.alive(), "guichet serve died:\n{}", self.log_text());
             let inbox = rig.count("contact", "INBOX");
@@ -147,9 +149,13 @@ ca_file = {ca:?}
             if inbox == 0 && pending == Some(0) {
                 return;
             }
+            if (inbox, pending) != last {
+                last = (inbox, pending);
+                deadline = Instant::now() + WAIT;
+            }
             if Instant::now() > deadline {
                 panic!(
-                    "guichet did not finish: {inbox} message(s) left in the inbox, {pending:?} email(s) in the outbox\n{}",
+                    "guichet made no progress for {WAIT:?}: {inbox} message(s) left in the inbox, {pending:?} email(s) in the outbox\n{}",
                     tail(&self.log_text())
                 );
             }
@@ -2126,4 +2132,43 @@ fn a_message_in_an_unknown_charset_is_answered_without_replacement_characters() 
     );
     assert!(!reply.text.contains('\u{fffd}'), "{}", reply.text);
     assert_eq!(reply.language, "fr");
+}
+
+#[test]
+fn names_and_organizations_confirmed_by_email_lose_control_and_bidi_characters() {
+    let b = processor("");
+    let answer = answered_thread(
+        &b,
+        "q1@x",
+        "Letter of support",
+        "How do I get a letter of support?",
+    );
+    let confirm = message(
+        "Jane Researcher <researcher@guichet.test>",
+        "contact@guichet.test",
+        "c1@x",
+        "Re: Letter of support",
+        "CONFIRM\nName: Jane \u{202e}rehcraeseR\nOrganization: Evil\u{2066} Corp\u{1b}[2J",
+        &format!("In-Reply-To: <{answer}>\r\n"),
+    );
+    assert_eq!(
+        b.processor.handle(&confirm, now()).unwrap().outcome,
+        Outcome::Logged
+    );
+    let request = SqliteStore::open(&b.db)
+        .unwrap()
+        .list_requests(&RequestFilter::default())
+        .unwrap()
+        .remove(0);
+    for text in [&request.requester_name, &request.organization] {
+        assert!(
+            !text.chars().any(guichet::text::is_unsafe_char),
+            "{text:?} keeps a control or bidi character"
+        );
+    }
+    assert!(
+        request.organization.starts_with("Evil"),
+        "{}",
+        request.organization
+    );
 }
