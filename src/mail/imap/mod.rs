@@ -271,7 +271,7 @@ async fn session(
         keep_folders(&mut session, settings, processor, uidplus, memory).await?;
         let mailbox = step("opening the inbox", session.select(&settings.inbox)).await?;
         let validity = mailbox.uid_validity.unwrap_or(0);
-        drain(
+        let handled = drain(
             &mut session,
             settings,
             processor,
@@ -285,6 +285,21 @@ async fn session(
             // Copies of emails sent before a restart have been seen: the outbox may now
             // resend those whose copy never came.
             outbox.notify_one();
+        }
+        // Mail delivered while the inbox was being read was announced during that work
+        // (an untagged EXISTS), not to the IDLE that follows: read the inbox again until
+        // a pass finds nothing new and nothing was announced, or that mail would wait for
+        // the next delivery or the IDLE timeout.
+        let mut announced = false;
+        while let Ok(update) = session.unsolicited_responses.try_recv() {
+            announced |= matches!(
+                update,
+                async_imap::types::UnsolicitedResponse::Exists(_)
+                    | async_imap::types::UnsolicitedResponse::Recent(_)
+            );
+        }
+        if handled > 0 || announced {
+            continue;
         }
         let erasure = erasure_queued(processor.ledger().clone(), memory.erasure_not_before);
         if can_idle {
@@ -351,7 +366,7 @@ async fn erasure_queued(ledger: Arc<Ledger>, not_before: Option<Instant>) {
     }
 }
 
-/// Handles every message in the inbox, oldest first.
+/// Handles every message in the inbox, oldest first; returns how many there were.
 async fn drain(
     session: &mut Session<Stream>,
     settings: &ImapSettings,
@@ -360,7 +375,7 @@ async fn drain(
     validity: u32,
     server: Abilities,
     memory: &mut Memory,
-) -> Result<(), MailError> {
+) -> Result<usize, MailError> {
     let ledger = processor.ledger().clone();
     let inbox = settings.inbox.clone();
     let known = blocking(move || ledger.mailbox(&inbox)).await??;
@@ -384,6 +399,7 @@ async fn drain(
         Some(first) => sizes(session, *first).await?,
         None => BTreeMap::new(),
     };
+    let found = uids.len();
     for uid in uids {
         let folder = if uid <= last_uid {
             // Decided before a restart, but not moved yet.
@@ -458,7 +474,7 @@ async fn drain(
         let inbox = settings.inbox.clone();
         blocking(move || ledger.set_mailbox(&inbox, validity, last_uid)).await??;
     }
-    Ok(())
+    Ok(found)
 }
 
 async fn blocking<T: Send + 'static>(
