@@ -392,6 +392,26 @@ impl Processor {
         if asks && recent < FOLLOW_UP_REPLIES {
             return self.answer(message, sender, Some(thread), now);
         }
+        let reason = if asks {
+            "thread-answered-recently"
+        } else {
+            "asks-nothing-new"
+        };
+        tracing::info!(fingerprint = %message.fingerprint, reason, "a follow-up in an answered thread is kept, not answered");
+        self.keep_unanswered(message, sender, thread, Outcome::FollowUp, reason, now)
+    }
+
+    /// Keeps the message's text in the conversation of `thread` and records it as not
+    /// answered, with `outcome` and `reason`.
+    fn keep_unanswered(
+        &self,
+        message: &Inbound,
+        sender: &str,
+        thread: String,
+        outcome: Outcome,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<Decision, ProcessError> {
         self.assistant.add_to_conversation(
             Channel::Email,
             &thread,
@@ -399,16 +419,10 @@ impl Processor {
             &message.text,
             now,
         )?;
-        let reason = if asks {
-            "thread-answered-recently"
-        } else {
-            "asks-nothing-new"
-        };
-        tracing::info!(fingerprint = %message.fingerprint, reason, "a follow-up in an answered thread is kept, not answered");
         let mut d = Decision::silent(
             &message.fingerprint,
             Some(sender.to_string()),
-            Outcome::FollowUp,
+            outcome,
             reason.to_string(),
         );
         d.thread = Some(thread);
@@ -478,21 +492,14 @@ impl Processor {
         )?;
         if identical >= self.settings.identical_replies_per_day {
             tracing::warn!(fingerprint = %message.fingerprint, "this person already got this very reply today; not sending it again");
-            self.assistant.add_to_conversation(
-                Channel::Email,
-                &thread,
-                Email::parse(sender).ok(),
-                &message.text,
-                now,
-            )?;
-            let mut d = Decision::silent(
-                &message.fingerprint,
-                Some(sender.to_string()),
+            return self.keep_unanswered(
+                message,
+                sender,
+                thread,
                 Outcome::Capped,
-                "identical-reply".into(),
+                "identical-reply",
+                now,
             );
-            d.thread = Some(thread);
-            return Ok(d);
         }
         let mut d = Decision::silent(
             &message.fingerprint,
