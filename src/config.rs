@@ -31,6 +31,7 @@ pub struct Config {
     pub web: WebConfig,
     pub discord: DiscordConfig,
     pub mail: MailConfig,
+    pub teams: TeamsConfig,
     /// Staff accounts for the `/staff` pages.
     pub staff: Vec<StaffAccount>,
     /// Where the configuration was read from, for messages.
@@ -50,6 +51,7 @@ impl Default for Config {
             web: Default::default(),
             discord: Default::default(),
             mail: Default::default(),
+            teams: Default::default(),
             staff: Vec::new(),
             source: String::new(),
         }
@@ -193,6 +195,86 @@ impl Default for DiscordConfig {
             rate_limit_per_minute: 10,
         }
     }
+}
+
+/// The Microsoft Teams channel, over the Bot Framework (off unless enabled; the app
+/// password itself is never in the file).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamsConfig {
+    pub enabled: bool,
+    /// The bot's Microsoft App ID (a GUID), from its Azure Bot resource or the Teams
+    /// Developer Portal: the audience of the tokens Teams sends, and the app package's id.
+    pub app_id: String,
+    /// `botframework.com` for a multi-tenant bot, or the tenant id (a GUID) of a
+    /// single-tenant one: the authority guichet gets its own tokens from.
+    pub tenant: String,
+    /// The environment variable holding the app password (client secret).
+    pub password_env: String,
+    /// The path Teams posts activities to (the bot's messaging endpoint).
+    pub endpoint: String,
+    /// Where the Bot Framework publishes its signing keys (OpenID metadata).
+    pub openid_metadata_url: String,
+    /// Where guichet gets its tokens; empty: Microsoft's, for `tenant`.
+    pub token_url: String,
+    /// The Teams conversation (a channel's id, `19:…@thread.tacv2`) told of every logged
+    /// request; empty: none.
+    pub staff_conversation: String,
+    /// The service URL of the staff conversation's region (from any activity of that
+    /// team, e.g. https://smba.trafficmanager.net/emea/).
+    pub staff_service_url: String,
+    /// guichet's public base URL, for links to `/staff/requests/REF` in notifications.
+    pub staff_page_url: String,
+    /// Messages one person may send per minute.
+    pub rate_limit_per_minute: u32,
+}
+
+/// Microsoft's OpenID metadata for tokens the Bot Framework sends to bots.
+pub const TEAMS_OPENID_METADATA: &str =
+    "https://login.botframework.com/v1/.well-known/openidconfiguration";
+/// The tenant of multi-tenant bots.
+pub const TEAMS_MULTI_TENANT: &str = "botframework.com";
+
+impl Default for TeamsConfig {
+    fn default() -> Self {
+        TeamsConfig {
+            enabled: false,
+            app_id: String::new(),
+            tenant: TEAMS_MULTI_TENANT.into(),
+            password_env: "GUICHET_TEAMS_APP_PASSWORD".into(),
+            endpoint: "/api/teams/messages".into(),
+            openid_metadata_url: TEAMS_OPENID_METADATA.into(),
+            token_url: String::new(),
+            staff_conversation: String::new(),
+            staff_service_url: String::new(),
+            staff_page_url: String::new(),
+            rate_limit_per_minute: 10,
+        }
+    }
+}
+
+impl TeamsConfig {
+    /// Where guichet gets its tokens: `token_url`, or Microsoft's for the tenant.
+    pub fn token_endpoint(&self) -> String {
+        if self.token_url.trim().is_empty() {
+            format!(
+                "https://login.microsoftonline.com/{}/oauth2/v2.0/token",
+                self.tenant.trim()
+            )
+        } else {
+            self.token_url.trim().to_string()
+        }
+    }
+}
+
+/// Whether `s` is a GUID like 00000000-0000-0000-0000-000000000000.
+pub fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The contact mailbox (off unless enabled; passwords come from environment variables).
@@ -628,6 +710,125 @@ impl Config {
         Ok(())
     }
 
+    fn validate_teams(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: String| self.invalid(key, reason);
+        let teams = &self.teams;
+        if teams.password_env.is_empty()
+            || !teams
+                .password_env
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return invalid(
+                "teams.password_env",
+                format!(
+                    "'{}' is not an environment variable name like GUICHET_TEAMS_APP_PASSWORD",
+                    teams.password_env
+                ),
+            );
+        }
+        if !teams.app_id.is_empty() && !is_guid(&teams.app_id) {
+            return invalid(
+                "teams.app_id",
+                format!(
+                    "'{}' is not a Microsoft App ID like 00000000-0000-0000-0000-000000000000",
+                    teams.app_id
+                ),
+            );
+        }
+        if teams.enabled && teams.app_id.is_empty() {
+            return invalid(
+                "teams.app_id",
+                "must be set when teams.enabled is true (the bot's Microsoft App ID)".into(),
+            );
+        }
+        if teams.tenant != TEAMS_MULTI_TENANT && !is_guid(&teams.tenant) {
+            return invalid(
+                "teams.tenant",
+                format!(
+                    "'{}' is neither \"{TEAMS_MULTI_TENANT}\" (a multi-tenant bot) nor a tenant id like 00000000-0000-0000-0000-000000000000",
+                    teams.tenant
+                ),
+            );
+        }
+        let path_ok = teams.endpoint.starts_with('/')
+            && teams.endpoint.len() > 1
+            && teams
+                .endpoint
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+            && !teams.endpoint.contains("//");
+        if !path_ok {
+            return invalid(
+                "teams.endpoint",
+                format!(
+                    "'{}' is not a path like /api/teams/messages",
+                    teams.endpoint
+                ),
+            );
+        }
+        let reserved = [
+            "/api/chat",
+            "/api/session",
+            "/staff",
+            "/healthz",
+            "/widget.js",
+            "/widget.css",
+            "/site.css",
+        ];
+        if teams.endpoint == "/"
+            || reserved
+                .iter()
+                .any(|r| teams.endpoint == *r || teams.endpoint.starts_with(&format!("{r}/")))
+        {
+            return invalid(
+                "teams.endpoint",
+                format!("'{}' is already one of guichet's pages", teams.endpoint),
+            );
+        }
+        for (key, value) in [
+            ("teams.openid_metadata_url", &teams.openid_metadata_url),
+            ("teams.token_url", &teams.token_url),
+            ("teams.staff_service_url", &teams.staff_service_url),
+        ] {
+            if value.is_empty() && key != "teams.openid_metadata_url" {
+                continue;
+            }
+            if !crate::text::is_http_url(value) || value.contains(char::is_whitespace) {
+                return invalid(
+                    key,
+                    format!("'{value}' is not a URL like https://login.botframework.com/…"),
+                );
+            }
+        }
+        if teams.staff_conversation.trim().is_empty() != teams.staff_service_url.is_empty() {
+            return invalid(
+                "teams.staff_service_url",
+                "teams.staff_conversation and teams.staff_service_url go together: set both or neither".into(),
+            );
+        }
+        if teams
+            .staff_conversation
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+        {
+            return invalid(
+                "teams.staff_conversation",
+                format!(
+                    "'{}' is not a Teams conversation id like 19:…@thread.tacv2",
+                    teams.staff_conversation
+                ),
+            );
+        }
+        self.base_url("teams.staff_page_url", &teams.staff_page_url)?;
+        self.in_range(
+            "teams.rate_limit_per_minute",
+            teams.rate_limit_per_minute,
+            1..=600,
+        )?;
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| self.invalid(key, reason);
         if self.data_dir.as_os_str().is_empty() {
@@ -715,6 +916,7 @@ impl Config {
             1..=600,
         )?;
         self.validate_mail()?;
+        self.validate_teams()?;
         let mut names = std::collections::HashSet::new();
         for (i, s) in self.staff.iter().enumerate() {
             if s.username.trim().is_empty() || s.username.contains(char::is_whitespace) {
@@ -1179,6 +1381,120 @@ mod tests {
             err.contains("token") && err.contains("line 2"),
             "a token in the file is refused: {err}"
         );
+    }
+
+    #[test]
+    fn the_teams_section_is_off_by_default_and_its_bad_values_name_their_key() {
+        let c = parse("").unwrap();
+        assert!(!c.teams.enabled);
+        assert_eq!(c.teams.password_env, "GUICHET_TEAMS_APP_PASSWORD");
+        assert_eq!(c.teams.endpoint, "/api/teams/messages");
+        assert_eq!(c.teams.tenant, "botframework.com");
+        assert_eq!(
+            c.teams.token_endpoint(),
+            "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+        );
+        let on = "[teams]\nenabled = true\napp_id = \"c9e8c047-2a74-40a2-b28a-b162d5f5327c\"\n";
+        let c = parse(on).unwrap();
+        assert!(c.teams.enabled);
+        let single = format!("{on}tenant = \"72f988bf-86f1-41af-91ab-2d7cd011db47\"\n");
+        assert_eq!(
+            parse(&single).unwrap().teams.token_endpoint(),
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token",
+            "a single-tenant bot gets its tokens from its own tenant"
+        );
+        let custom = format!("{on}token_url = \"http://127.0.0.1:9/token\"\n");
+        assert_eq!(
+            parse(&custom).unwrap().teams.token_endpoint(),
+            "http://127.0.0.1:9/token"
+        );
+        for (text, key, why) in [
+            ("[teams]\nenabled = true\n", "teams.app_id", "must be set"),
+            (
+                "[teams]\napp_id = \"guichet\"\n",
+                "teams.app_id",
+                "Microsoft App ID",
+            ),
+            (
+                "[teams]\ntenant = \"contoso\"\n",
+                "teams.tenant",
+                "tenant id",
+            ),
+            (
+                "[teams]\npassword_env = \"my secret\"\n",
+                "teams.password_env",
+                "environment variable",
+            ),
+            (
+                "[teams]\nendpoint = \"api/teams\"\n",
+                "teams.endpoint",
+                "path",
+            ),
+            (
+                "[teams]\nendpoint = \"/api/chat\"\n",
+                "teams.endpoint",
+                "already",
+            ),
+            (
+                "[teams]\nendpoint = \"/staff/teams\"\n",
+                "teams.endpoint",
+                "already",
+            ),
+            (
+                "[teams]\nendpoint = \"/widget.js\"\n",
+                "teams.endpoint",
+                "already",
+            ),
+            (
+                "[teams]\nopenid_metadata_url = \"\"\n",
+                "teams.openid_metadata_url",
+                "URL",
+            ),
+            (
+                "[teams]\ntoken_url = \"login.microsoftonline.com\"\n",
+                "teams.token_url",
+                "URL",
+            ),
+            (
+                "[teams]\nstaff_conversation = \"19:x@thread.tacv2\"\n",
+                "teams.staff_service_url",
+                "both",
+            ),
+            (
+                "[teams]\nstaff_service_url = \"https://smba.trafficmanager.net/amer/\"\n",
+                "teams.staff_service_url",
+                "both",
+            ),
+            (
+                "[teams]\nstaff_page_url = \"guichet.example\"\n",
+                "teams.staff_page_url",
+                "base URL",
+            ),
+            (
+                "[teams]\nrate_limit_per_minute = 0\n",
+                "teams.rate_limit_per_minute",
+                "range",
+            ),
+        ] {
+            let err = parse(text).expect_err(text).to_string();
+            assert!(
+                err.contains(&format!("`{key}`")) && err.contains(why),
+                "{text:?}: {err}"
+            );
+        }
+        let err = parse("[teams]\npassword = \"secret\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("password") && err.contains("line 2"),
+            "a password in the file is refused: {err}"
+        );
+        let env = vec![(
+            "GUICHET__TEAMS__APP_ID".to_string(),
+            "c9e8c047-2a74-40a2-b28a-b162d5f5327c".to_string(),
+        )];
+        let c = Config::from_toml(EMBEDDED_DEFAULTS, "defaults", &env).unwrap();
+        assert_eq!(c.teams.app_id, "c9e8c047-2a74-40a2-b28a-b162d5f5327c");
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub enum DaemonError {
     Web(#[source] std::io::Error),
     #[error("a startup task failed: {0}")]
     Task(String),
+    #[error("setting up the Teams channel")]
+    Teams(#[source] crate::teams::StartError),
 }
 
 /// The engine as `serve` and the command line build it: the knowledge base, the request
@@ -175,6 +177,15 @@ impl Daemon {
         } = self;
         let state = crate::web::AppState::new(assistant.clone(), &config);
         let health = state.health().clone();
+        // Built before anything is started, so that failing here leaves nothing running.
+        let teams = if config.teams.enabled {
+            Some(
+                crate::teams::Teams::new(assistant.clone(), config.teams.clone())
+                    .map_err(DaemonError::Teams)?,
+            )
+        } else {
+            None
+        };
         let (trigger, stop) = shutdown::token();
         let mut parts = vec![(
             "purge",
@@ -208,10 +219,31 @@ impl Daemon {
                 )),
             ));
         }
+        // Teams posts to an endpoint of the web server; its answers come from a supervised
+        // part like the other channels.
+        let extra_routes = teams.as_ref().map(crate::teams::Teams::router);
+        if let Some(teams) = teams {
+            parts.push((
+                "teams",
+                tokio::spawn(supervise(
+                    "teams",
+                    health.clone(),
+                    stop.clone(),
+                    Backoff::default(),
+                    move |stop| {
+                        let teams = teams.clone();
+                        async move { teams.run(stop).await }
+                    },
+                )),
+            ));
+        }
         let mut web_stop = stop.clone();
-        let mut web = tokio::spawn(crate::web::serve(listener, state, async move {
-            web_stop.wait().await
-        }));
+        let mut web = tokio::spawn(crate::web::serve_with(
+            listener,
+            state,
+            extra_routes,
+            async move { web_stop.wait().await },
+        ));
         tracing::info!("guichet is running");
 
         // The web server ending on its own is fatal: it is how staff and people reach us.

@@ -24,7 +24,8 @@
 //! - [`privacy`]: one service that erases a person, or purges what is past retention, in
 //!   every place that keeps personal data (the request log, the mail ledger).
 //! - Channels, which only convert to and from the engine: [`terminal`] (`guichet chat`),
-//!   [`web`] (the chat page, `/api/chat`, the staff pages), [`discord`] and [`mail`].
+//!   [`web`] (the chat page, `/api/chat`, the staff pages), [`discord`], [`teams`] (the Bot
+//!   Framework endpoint and Adaptive Cards) and [`mail`].
 //! - [`daemon`] and [`shutdown`]: `guichet serve` — builds everything, supervises the
 //!   channels (restarts with backoff, `/healthz` details), stops them on one token.
 //! - [`eval`]: runs an evaluation set of questions against the knowledge base.
@@ -47,6 +48,7 @@ pub mod question;
 pub mod requests;
 pub mod search;
 pub mod shutdown;
+pub mod teams;
 pub mod terminal;
 pub mod text;
 pub mod web;

@@ -89,6 +89,30 @@ enum Command {
     },
     /// Read a password on standard input and print its argon2 hash for a [[staff]] entry.
     HashPassword,
+    /// Microsoft Teams: the app package administrators upload.
+    Teams {
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TeamsCommand {
+    /// Write the Teams app package (manifest, French strings, icons) for teams.app_id.
+    Package {
+        /// Where to write the zip.
+        #[arg(long, default_value = "guichet-teams.zip")]
+        out: PathBuf,
+        /// The Unit's website, shown in Teams' app details.
+        #[arg(long, default_value = "https://ssaquebec.ca")]
+        website: String,
+        /// The privacy page.
+        #[arg(long, default_value = "https://ssaquebec.ca")]
+        privacy_url: String,
+        /// The terms of use.
+        #[arg(long, default_value = "https://ssaquebec.ca")]
+        terms_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +195,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     config.knowledge.skip_invalid |= cli.skip_invalid;
     match cli.command {
         Command::Serve => serve(config),
+        Command::Teams {
+            command:
+                TeamsCommand::Package {
+                    out,
+                    website,
+                    privacy_url,
+                    terms_url,
+                },
+        } => {
+            let developer = guichet::teams::package::Developer {
+                website,
+                privacy: privacy_url,
+                terms: terms_url,
+                ..Default::default()
+            };
+            let zip = guichet::teams::package::package(&config.teams.app_id, &developer)?;
+            std::fs::write(&out, zip).with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Chat { json, session } => {
             let assistant = assistant(&config)?;
             let conversation = session.unwrap_or_else(|| {

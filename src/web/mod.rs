@@ -249,10 +249,24 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, None, shutdown).await
+}
+
+/// [`serve`], with `extra` routes of another channel (the Teams endpoint) beside [`app`]'s.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    extra: Option<Router>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "web server listening");
     let trusted = state.inner.trusted_proxies.clone();
-    connections::serve(listener, app(state), trusted, shutdown).await?;
+    let router = match extra {
+        Some(extra) => app(state).merge(extra),
+        None => app(state),
+    };
+    connections::serve(listener, router, trusted, shutdown).await?;
     tracing::info!(%address, "web server stopped");
     Ok(())
 }

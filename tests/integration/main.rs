@@ -9,4 +9,5 @@ mod helpers;
 mod knowledge_files;
 mod mail;
 mod mail_rig;
+mod teams;
 mod web;
