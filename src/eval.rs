@@ -128,6 +128,9 @@ pub struct Examined {
     pub case: Case,
     pub lang: crate::language::Language,
     pub parts: Vec<Part>,
+    /// Per part: whether its hits' documents hold the fact asked (the search found the
+    /// right pages, whatever excerpt was chosen).
+    pub on_topic: Vec<bool>,
 }
 
 impl Examined {
@@ -135,22 +138,15 @@ impl Examined {
         matches!(self.case.expect, Expect::Contains(_))
     }
 
-    /// The training samples: each part's signals, and whether answering with that part
-    /// alone would be right.
+    /// The training samples: each part's signals, and whether its hits' pages hold the
+    /// fact asked. The model learns whether the search found the right pages (what the
+    /// signals measure); the operating point is then chosen on whole answers, excerpts
+    /// included (see [`fit`]).
     fn samples(&self) -> impl Iterator<Item = (Signals, bool)> + '_ {
-        self.parts.iter().map(|p| {
-            let right = self.in_scope()
-                && judge(
-                    &self.case.expect,
-                    self.case.top,
-                    &Answer {
-                        answered: true,
-                        hits: p.hits.clone(),
-                        ..Answer::fallback(self.lang)
-                    },
-                );
-            (p.signals, right)
-        })
+        self.parts
+            .iter()
+            .zip(&self.on_topic)
+            .map(|(p, on_topic)| (p.signals, *on_topic))
     }
 
     fn decide(&self, decision: &Decision, max_hits: usize) -> Outcome {
@@ -189,6 +185,7 @@ pub fn signals_table(examined: &[Examined]) -> String {
 
 /// Searches every case, without deciding.
 pub fn examine(knowledge: &Knowledge, cases: &[Case]) -> Vec<Examined> {
+    let mut docs: std::collections::HashMap<String, String> = Default::default();
     cases
         .iter()
         .map(|case| {
@@ -197,10 +194,29 @@ pub fn examine(knowledge: &Knowledge, cases: &[Case]) -> Vec<Examined> {
                 Ok(q) => knowledge.examine(&q, lang).unwrap_or_default(),
                 Err(_) => Vec::new(),
             };
+            let on_topic = parts
+                .iter()
+                .map(|p| match &case.expect {
+                    Expect::Fallback => false,
+                    Expect::Contains(groups) => p.hits.iter().take(case.top).any(|h| {
+                        let seen = folded(&format!(
+                            "{} {}",
+                            h.title,
+                            docs.entry(h.doc_id.clone()).or_insert_with(|| {
+                                knowledge.document_text(&h.doc_id).unwrap_or_default()
+                            })
+                        ));
+                        groups
+                            .iter()
+                            .all(|alts| alts.iter().any(|a| seen.contains(&folded(a))))
+                    }),
+                })
+                .collect();
             Examined {
                 case: case.clone(),
                 lang,
                 parts,
+                on_topic,
             }
         })
         .collect()
@@ -443,7 +459,7 @@ pub fn decide_with(examined: &[Examined], decision: &Decision, max_hits: usize) 
 }
 
 /// The most out-of-scope questions answered that an operating point may allow: one in 25.
-pub const MAX_FALSE_ANSWER_RATE: f64 = 1.0 / 25.0;
+pub const MAX_FALSE_ANSWER_RATE: f64 = 1.0 / 50.0;
 /// The most out-of-scope questions that may get "did you mean" pages.
 pub const MAX_SUGGESTION_RATE: f64 = 0.25;
 

@@ -308,6 +308,22 @@ const FRENCH_STOP_WORDS: &[&str] = &[
     "aujourd",
     "rôle",
     "rôles",
+    // Spoken and chat French (Québécois included): words that never name a topic.
+    "ça",
+    "pis",
+    "ben",
+    "bin",
+    "genre",
+    "faque",
+    "fak",
+    "chu",
+    "chus",
+    "tsé",
+    "ouin",
+    "mettons",
+    "coudonc",
+    "allo",
+    "juste",
 ];
 
 /// Snowball's English list, with question and courtesy words added.
@@ -461,6 +477,28 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
     "ve",
     "d",
     "m",
+    // Chat English: words that never name a topic.
+    "lol",
+    "u",
+    "ur",
+    "pls",
+    "plz",
+    "thx",
+    "guys",
+    "yo",
+    "smth",
+    "stuff",
+    "gonna",
+    "wanna",
+    "kinda",
+    "btw",
+    "tbh",
+    "idk",
+    "ok",
+    "okay",
+    "cheers",
+    "even",
+    "anyway",
 ];
 
 #[cfg(test)]

@@ -11,9 +11,7 @@ use crate::language::Language;
 use crate::messages::Msg;
 
 /// Excerpts longer than this are cut around the first matched word.
-const EXCERPT_CHARS: usize = 360;
-/// A best sentence shorter than this is shown with a neighbouring sentence.
-const SHORT_SENTENCE_CHARS: usize = 140;
+const EXCERPT_CHARS: usize = 420;
 
 /// The result of asking the knowledge base.
 #[derive(Debug, Clone)]
@@ -187,19 +185,23 @@ impl Excerpt {
                 }
                 to = t;
             }
-        } else if len(from, to) < SHORT_SENTENCE_CHARS {
-            // Add the better neighbour (the lead-in or the follow-up) when it fits.
-            let before = best.checked_sub(1).map(|i| (i, scores[i]));
-            let after = spans.get(best + 1).map(|_| (best + 1, scores[best + 1]));
-            let pick = match (before, after) {
-                (Some(b), Some(a)) => Some(if b.1 > a.1 { b } else { a }),
-                (b, a) => b.or(a),
-            };
-            if let Some((i, _)) = pick {
-                let (f, t) = (from.min(spans[i].0), to.max(spans[i].1));
-                if len(f, t) <= EXCERPT_CHARS {
-                    (from, to) = (f, t);
-                }
+        } else {
+            // Grow with neighbouring sentences while they fit, the better-matching side
+            // first (the follow-up on a tie): the fact asked often sits in the sentence
+            // after the one naming the subject.
+            let (mut first, mut last) = (best, best);
+            loop {
+                let before = first.checked_sub(1).map(|i| (i, scores[i]));
+                let after = (last + 1 < spans.len()).then(|| (last + 1, scores[last + 1]));
+                let fits =
+                    |i: usize| len(from.min(spans[i].0), to.max(spans[i].1)) <= EXCERPT_CHARS;
+                let pick = match (before.filter(|b| fits(b.0)), after.filter(|a| fits(a.0))) {
+                    (Some(b), Some(a)) => Some(if b.1 > a.1 { b } else { a }),
+                    (b, a) => b.or(a),
+                };
+                let Some((i, _)) = pick else { break };
+                (from, to) = (from.min(spans[i].0), to.max(spans[i].1));
+                (first, last) = (first.min(i), last.max(i));
             }
         }
         let piece = &text[from..to];
@@ -450,5 +452,33 @@ mod tests {
             inner.starts_with(char::is_uppercase),
             "starts mid-word or mid-sentence: {inner}"
         );
+    }
+
+    #[test]
+    fn the_best_sentence_brings_its_neighbours_while_they_fit() {
+        // The question names the subject ("CIHR institutes"); the figure asked is in the
+        // sentence after the one that matches, and an unrelated opening comes before.
+        let text = "Les IRSC financent la recherche en santé au Canada depuis l'an 2000 et \
+            soutiennent des chercheurs de toutes les provinces. Les IRSC regroupent des \
+            instituts de recherche spécialisés, chacun consacré à un grand domaine de la santé. \
+            Ils sont au nombre de treize. Un conseil d'administration les dirige.";
+        let mut a = analyzer(Language::Fr);
+        let toks = tokens(&mut a, text);
+        let term = |w: &str| tokens(&mut analyzer(Language::Fr), w)[0].term.clone();
+        let highlight: HashMap<String, Vec<(usize, f32)>> = [
+            (term("IRSC"), vec![(0, 1.0)]),
+            (term("instituts"), vec![(1, 2.0)]),
+        ]
+        .into_iter()
+        .collect();
+        let (e, score) = Excerpt::best(text, &toks, &highlight, false);
+        let plain = e.plain();
+        assert!(score >= 3.0, "the sentence with both words is the best one");
+        assert!(
+            plain.contains("instituts de recherche spécialisés"),
+            "{plain}"
+        );
+        assert!(plain.contains("treize"), "the follow-up is kept: {plain}");
+        assert!(plain.chars().count() <= EXCERPT_CHARS + 4, "{plain}");
     }
 }

@@ -107,7 +107,11 @@ impl Knowledge {
     }
 
     /// Every passage of document `doc_id`, in order.
-    fn passages_of(&self, searcher: &Searcher, doc_id: &str) -> tantivy::Result<Vec<Candidate>> {
+    pub(super) fn passages_of(
+        &self,
+        searcher: &Searcher,
+        doc_id: &str,
+    ) -> tantivy::Result<Vec<Candidate>> {
         let f = &self.inner.fields;
         let query = TermQuery::new(
             Term::from_field_text(f.doc_id, doc_id),

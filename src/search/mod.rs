@@ -181,7 +181,43 @@ impl Knowledge {
     pub fn reply_language(&self, question: &str, hint: Option<Language>) -> Language {
         Language::detect(question)
             .or(hint)
+            .or_else(|| self.vocabulary_language(question))
             .unwrap_or(self.inner.config.default_language)
+    }
+
+    /// The language whose passages use more of the question's words, for a question too
+    /// short to tell ("targeted grant programs", "portail SSA"): a word found in the
+    /// passages of one language only votes for it. `None` when the vote is tied.
+    fn vocabulary_language(&self, question: &str) -> Option<Language> {
+        let inner = &*self.inner;
+        let searcher = inner.reader.searcher();
+        let mut analyzers = inner.analyzers.clone();
+        let mut votes = [0i32; 2];
+        for word in analysis::fold_words(question) {
+            if analysis::is_stop_word(&word) {
+                continue;
+            }
+            let seen = [Language::Fr, Language::En].map(|lang| {
+                let slot = lang_slot(lang);
+                analysis::terms(&mut analyzers[slot], &word)
+                    .first()
+                    .map(|t| {
+                        let term = Term::from_field_text(inner.fields.body[slot], t);
+                        searcher.doc_freq(&term).unwrap_or(0) > 0
+                    })
+                    .unwrap_or(false)
+            });
+            match seen {
+                [true, false] => votes[0] += 1,
+                [false, true] => votes[1] += 1,
+                _ => {}
+            }
+        }
+        match votes[0].cmp(&votes[1]) {
+            std::cmp::Ordering::Greater => Some(Language::Fr),
+            std::cmp::Ordering::Less => Some(Language::En),
+            std::cmp::Ordering::Equal => None,
+        }
     }
 
     /// Answers `question` in the language it is written in (see [`Knowledge::reply_language`]).
@@ -239,6 +275,17 @@ impl Knowledge {
             lang,
             self.inner.config.max_hits,
         ))
+    }
+
+    /// The whole text of document `doc_id`, its passages in order (empty when unknown).
+    pub fn document_text(&self, doc_id: &str) -> tantivy::Result<String> {
+        let mut passages = self.passages_of(&self.inner.reader.searcher(), doc_id)?;
+        passages.sort_by_key(|p| p.ordinal);
+        Ok(passages
+            .into_iter()
+            .map(|p| p.text)
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 
     /// The decision this knowledge base answers with.

@@ -132,7 +132,7 @@ fn skipping_bad_files_keeps_the_good_ones_and_names_the_skipped() {
     let k = Knowledge::open(&cfg).unwrap();
     assert_eq!(k.manifest().skipped.len(), 3);
     let a = k.ask(&Question::parse("grant programs FRQS").unwrap(), None);
-    assert!(a.answered);
+    assert!(found(&a), "the good files are searched: {a:?}");
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn the_index_is_rebuilt_only_when_the_knowledge_files_change() {
     );
 
     let q = Question::parse("biostatistics consultations").unwrap();
-    assert!(!Knowledge::open(&cfg).unwrap().ask(&q, None).answered);
+    assert!(!found(&Knowledge::open(&cfg).unwrap().ask(&q, None)));
     let edited = doc(
         "unit-en",
         "en",
@@ -161,7 +161,13 @@ fn the_index_is_rebuilt_only_when_the_knowledge_files_change() {
     std::fs::write(dir.path().join("unit.en.md"), edited).unwrap();
     let k = Knowledge::open(&cfg).unwrap();
     assert!(k.was_rebuilt(), "an edited file triggers a rebuild");
-    assert!(k.ask(&q, None).answered, "the edit is searchable");
+    assert!(found(&k.ask(&q, None)), "the edit is searchable");
+}
+
+/// Whether an answer shows a page, as an answer or as a "did you mean" suggestion (how
+/// confident a tiny test base makes the fitted decision is not what these tests check).
+fn found(a: &guichet::search::Answer) -> bool {
+    !a.hits.is_empty() || !a.suggestions.is_empty()
 }
 
 #[test]
