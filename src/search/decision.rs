@@ -45,10 +45,17 @@ pub struct Signals {
     /// Best coverage of the question by one of the typical questions of the best passage's
     /// document.
     pub questions: f32,
+    /// Share of the question found anywhere in the best passage's document (any passage,
+    /// its names, its typical questions): a question asking about something the page never
+    /// mentions (a deadline, a rate, a current minister) leaves a word out here too.
+    pub document: f32,
 }
 
+/// How many signals there are.
+pub const SIGNALS: usize = 10;
+
 /// The names of the signals, in the order of [`Signals::values`].
-pub const SIGNAL_NAMES: [&str; 9] = [
+pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "coverage",
     "unknown",
     "uncovered",
@@ -58,11 +65,12 @@ pub const SIGNAL_NAMES: [&str; 9] = [
     "domain",
     "names",
     "questions",
+    "document",
 ];
 
 impl Signals {
     /// The values in the order of [`SIGNAL_NAMES`].
-    pub fn values(&self) -> [f64; 9] {
+    pub fn values(&self) -> [f64; SIGNALS] {
         [
             self.coverage,
             self.unknown,
@@ -73,6 +81,7 @@ impl Signals {
             self.domain,
             self.names,
             self.questions,
+            self.document,
         ]
         .map(f64::from)
     }
@@ -196,9 +205,9 @@ impl Decision {
         const L2: f64 = 0.01;
         let n = samples.len().max(1) as f64;
         let k = SIGNAL_NAMES.len();
-        let xs: Vec<[f64; 9]> = samples.iter().map(|(s, _)| s.values()).collect();
-        let mut mean = [0.0; 9];
-        let mut std = [0.0; 9];
+        let xs: Vec<[f64; SIGNALS]> = samples.iter().map(|(s, _)| s.values()).collect();
+        let mut mean = [0.0; SIGNALS];
+        let mut std = [0.0; SIGNALS];
         for x in &xs {
             for j in 0..k {
                 mean[j] += x[j] / n;
@@ -212,7 +221,7 @@ impl Decision {
         for s in &mut std {
             *s = s.sqrt().max(1e-6);
         }
-        let z: Vec<[f64; 9]> = xs
+        let z: Vec<[f64; SIGNALS]> = xs
             .iter()
             .map(|x| std::array::from_fn(|j| (x[j] - mean[j]) / std[j]))
             .collect();
@@ -220,10 +229,10 @@ impl Decision {
             .iter()
             .map(|(_, ok)| if *ok { 1.0 } else { 0.0 })
             .collect();
-        let mut w = [0.0; 9];
+        let mut w = [0.0; SIGNALS];
         let mut b = 0.0;
         for _ in 0..STEPS {
-            let mut gw = [0.0; 9];
+            let mut gw = [0.0; SIGNALS];
             let mut gb = 0.0;
             for (x, y) in z.iter().zip(&y) {
                 let p = sigmoid(b + (0..k).map(|j| w[j] * x[j]).sum::<f64>());

@@ -21,6 +21,10 @@ pub struct Focus {
     pub questions: Vec<String>,
     /// Background sentences (self-introduction, situation), searched with a low weight.
     pub context: String,
+    /// Each question that follows a statement, read with that statement ("I heard there
+    /// was a call to evaluate Aire ouverte. What was the maximum funding?"): the question
+    /// may name its topic only by "that", "ce service" or "le cas".
+    pub with_lead: Vec<String>,
 }
 
 impl Focus {
@@ -251,6 +255,7 @@ pub fn extract(text: &str) -> Focus {
         Context,
     }
     let mut last_kept: Option<Kept> = None;
+    let mut with_lead = Vec::new();
     for sentence in sentences(text) {
         let (sentence, folded) = strip_greeting(&sentence);
         if folded.is_empty() {
@@ -277,6 +282,12 @@ pub fn extract(text: &str) -> Focus {
                 }) {
                     question = format!("{previous} {question}");
                 }
+            } else if let Some(previous) = match last_kept {
+                Some(Kept::Content) => content.last(),
+                Some(Kept::Context) => context.last(),
+                None => None,
+            } {
+                with_lead.push(format!("{previous} {question}"));
             }
             questions.push(question);
             last_kept = None;
@@ -302,6 +313,7 @@ pub fn extract(text: &str) -> Focus {
     } else {
         context.extend(content);
     }
+    with_lead.truncate(MAX_QUESTIONS);
     if questions.len() > MAX_QUESTIONS {
         // Keep the first ones as questions; the rest still count as context.
         let rest = questions.split_off(MAX_QUESTIONS);
@@ -310,6 +322,7 @@ pub fn extract(text: &str) -> Focus {
     Focus {
         questions,
         context: context.join(" "),
+        with_lead,
     }
 }
 
@@ -629,6 +642,26 @@ mod tests {
                 "Oui."
             ]
         );
+    }
+
+    #[test]
+    fn a_question_after_a_statement_is_also_read_with_it() {
+        let f = extract(
+            "Hello, I'm an evaluation researcher. I heard there was a call to evaluate the \
+             Aire ouverte sites. What was the maximum funding available for that evaluation? \
+             Thank you, Dr. Roy",
+        );
+        assert_eq!(
+            f.questions,
+            vec!["What was the maximum funding available for that evaluation?"]
+        );
+        assert_eq!(
+            f.with_lead,
+            vec!["I heard there was a call to evaluate the Aire ouverte sites. What was the \
+                  maximum funding available for that evaluation?"]
+        );
+        // A question that opens the message has no statement to lean on.
+        assert!(extract("What is GRIIS? Who leads it?").with_lead.is_empty());
     }
 
     #[test]

@@ -311,6 +311,9 @@ impl Knowledge {
             // Several sentences may ask one thing together.
             parts.push(self.retrieve(&focus.joined(), &focus.context, lang)?);
         }
+        for text in &focus.with_lead {
+            parts.push(self.retrieve(text, &focus.context, lang)?);
+        }
         Ok(parts)
     }
 
@@ -441,7 +444,9 @@ impl Knowledge {
             })
             .map(|r| r.score)
             .unwrap_or(0.0);
+        let document = self.document_coverage(&searcher, best, &concepts, &weights)?;
         let signals = Signals {
+            document,
             unknown: unknown_share(&weights),
             margin: if best.score > 0.0 {
                 (best.score - runner_up) / best.score
@@ -468,6 +473,44 @@ impl Knowledge {
             signals,
             hits,
         })
+    }
+
+    /// The share of the question's weight found anywhere in `best`'s document: in the text
+    /// of any of its passages, or (already measured on `best`) its names and questions.
+    fn document_coverage(
+        &self,
+        searcher: &Searcher,
+        best: &Ranked,
+        concepts: &[Concept],
+        weights: &[Weight],
+    ) -> tantivy::Result<f32> {
+        let total: f32 = weights.iter().map(|w| w.weight).sum();
+        if total <= 0.0 {
+            return Ok(0.0);
+        }
+        let slot = lang_slot(best.candidate.lang);
+        let mut terms: HashSet<String> = best
+            .candidate
+            .names
+            .split(' ')
+            .chain(best.candidate.questions.split([' ', '\n']))
+            .map(str::to_string)
+            .collect();
+        for p in self.passages_of(searcher, &best.candidate.doc_id)? {
+            terms.extend(p.body.into_iter().map(|t| t.term));
+        }
+        let covered: f32 = concepts
+            .iter()
+            .zip(weights)
+            .filter(|(c, _)| {
+                c.alternatives.iter().any(|alt| {
+                    let t = &alt.terms[slot];
+                    !t.is_empty() && t.iter().all(|(_, term)| terms.contains(term))
+                })
+            })
+            .map(|(_, w)| w.weight)
+            .sum();
+        Ok(covered / total)
     }
 
     /// A concept's weight is its rarity: ln(1 + N / (1 + df)), where df counts the passages
