@@ -148,6 +148,17 @@ pub struct WebConfig {
     /// rate-limited by the client address in its `X-Forwarded-For` header; from anyone
     /// else the header is ignored.
     pub trusted_proxies: Vec<String>,
+    /// guichet's public base URL (https://guichet.example), for the feedback links at the
+    /// end of answer emails; empty: answer emails carry no feedback links.
+    pub public_url: String,
+    /// Where `GET /metrics` (Prometheus text format) is served, apart from the chat; empty:
+    /// nowhere. A loopback address unless `metrics_allow_remote`.
+    pub metrics_listen: String,
+    /// Allow `metrics_listen` on an address other machines can reach (the metrics tell
+    /// traffic and failures: put a firewall or a proxy with authentication in front).
+    pub metrics_allow_remote: bool,
+    /// `/healthz` answers 503 once an enabled channel has been down this many seconds.
+    pub channel_down_seconds: u64,
 }
 
 impl Default for WebConfig {
@@ -159,6 +170,10 @@ impl Default for WebConfig {
             rate_limit_per_minute: 30,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
+            public_url: String::new(),
+            metrics_listen: String::new(),
+            metrics_allow_remote: false,
+            channel_down_seconds: 300,
         }
     }
 }
@@ -710,6 +725,55 @@ impl Config {
         Ok(())
     }
 
+    fn validate_metrics(&self) -> Result<(), ConfigError> {
+        let web = &self.web;
+        self.in_range(
+            "web.channel_down_seconds",
+            web.channel_down_seconds,
+            1..=86_400,
+        )?;
+        if web.metrics_listen.is_empty() {
+            return Ok(());
+        }
+        let address = match web.metrics_listen.parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(e) => {
+                return self.invalid(
+                    "web.metrics_listen",
+                    format!(
+                        "'{}' is not an address like 127.0.0.1:9090 ({e})",
+                        web.metrics_listen
+                    ),
+                )
+            }
+        };
+        if !address.ip().is_loopback() && !web.metrics_allow_remote {
+            return self.invalid(
+                "web.metrics_listen",
+                format!(
+                    "'{}' can be reached from other machines and the metrics tell traffic and failures: use 127.0.0.1, or set web.metrics_allow_remote = true",
+                    web.metrics_listen
+                ),
+            );
+        }
+        if web
+            .listen
+            .parse::<SocketAddr>()
+            .is_ok_and(|l| l == address && l.port() != 0)
+        {
+            return self.invalid(
+                "web.metrics_listen",
+                format!("'{}' is already web.listen", web.metrics_listen),
+            );
+        }
+        Ok(())
+    }
+
+    /// Where `/metrics` is served, if anywhere (validated at load).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.web.metrics_listen.parse().ok()
+    }
+
     fn validate_teams(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| self.invalid(key, reason);
         let teams = &self.teams;
@@ -874,6 +938,7 @@ impl Config {
             self.web.max_message_chars,
             1..=100_000,
         )?;
+        self.base_url("web.public_url", &self.web.public_url)?;
         if self.web.rate_limit_per_minute == 0 {
             return invalid("web.rate_limit_per_minute", "must be at least 1".into());
         }
@@ -885,6 +950,7 @@ impl Config {
                 );
             }
         }
+        self.validate_metrics()?;
         let discord = &self.discord;
         if discord.token_env.is_empty()
             || !discord
@@ -1503,5 +1569,47 @@ mod tests {
         assert_eq!(c.database_path(), PathBuf::from("/srv/g/guichet.sqlite3"));
         let c = parse("[database]\npath = \"/db/x.sqlite3\"\n").unwrap();
         assert_eq!(c.database_path(), PathBuf::from("/db/x.sqlite3"));
+    }
+}
+
+#[cfg(test)]
+mod metrics_config_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, "test.toml", &[])
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_loopback_only_unless_allowed() {
+        let c = parse("").unwrap();
+        assert_eq!(c.metrics_addr(), None);
+        let c = parse("[web]\nmetrics_listen = \"127.0.0.1:9090\"\n").unwrap();
+        assert_eq!(c.metrics_addr(), Some("127.0.0.1:9090".parse().unwrap()));
+        let err = parse("[web]\nmetrics_listen = \"0.0.0.0:9090\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("key `web.metrics_listen`") && err.contains("metrics_allow_remote"),
+            "{err}"
+        );
+        let c = parse("[web]\nmetrics_listen = \"0.0.0.0:9090\"\nmetrics_allow_remote = true\n");
+        assert!(c.is_ok(), "{c:?}");
+        let err = parse("[web]\nmetrics_listen = \"localhost:9090\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("web.metrics_listen") && err.contains("127.0.0.1:9090"),
+            "{err}"
+        );
+        let err =
+            parse("[web]\nlisten = \"127.0.0.1:8080\"\nmetrics_listen = \"127.0.0.1:8080\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("already web.listen"), "{err}");
+        let err = parse("[web]\nchannel_down_seconds = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("web.channel_down_seconds"), "{err}");
     }
 }

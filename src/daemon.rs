@@ -1,7 +1,8 @@
 //! The running service (`guichet serve`): builds the engine and every channel from the
 //! configuration, supervises the channels (one that fails is restarted with backoff and
-//! reported in the log and in `/healthz`), purges expired personal data every hour, and
-//! stops everything on one shutdown token.
+//! reported in the log and in `/healthz`), purges expired personal data every hour, runs
+//! the knowledge watcher ([`crate::reload`]) and, when configured, the `/metrics` server on
+//! its own address, and stops everything on one shutdown token.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -53,6 +54,12 @@ pub enum DaemonError {
     },
     #[error("opening the mail ledger")]
     Ledger(#[from] LedgerError),
+    #[error("listening on {address} (web.metrics_listen)")]
+    MetricsListen {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("listening on {address} (web.listen)")]
     Listen {
         address: String,
@@ -72,6 +79,11 @@ pub enum DaemonError {
 /// Blocking: it opens files and builds the index.
 pub fn assistant(config: &Config) -> Result<Assistant, DaemonError> {
     let knowledge = Knowledge::open(config).map_err(DaemonError::Knowledge)?;
+    assistant_with(config, knowledge)
+}
+
+/// The engine over `knowledge` (already opened), the request log and the mail ledger.
+fn assistant_with(config: &Config, knowledge: Knowledge) -> Result<Assistant, DaemonError> {
     let path = config.database_path();
     let store = SqliteStore::open(&path).map_err(|source| DaemonError::Store {
         path: path.clone(),
@@ -105,14 +117,88 @@ pub enum PartHealth {
 #[derive(Debug, Clone, Default)]
 pub struct Health {
     parts: Arc<Mutex<BTreeMap<&'static str, PartHealth>>>,
+    /// Since when each part that is not running has been down (from its first failure).
+    down: Arc<Mutex<BTreeMap<&'static str, (std::time::Instant, OffsetDateTime)>>>,
 }
 
 impl Health {
     fn set(&self, part: &'static str, health: PartHealth) {
+        let mut down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        match health {
+            PartHealth::Restarting { .. } => {
+                down.entry(part)
+                    .or_insert_with(|| (std::time::Instant::now(), OffsetDateTime::now_utc()));
+            }
+            _ => {
+                down.remove(part);
+            }
+        }
         self.parts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(part, health);
+    }
+
+    /// What `/healthz` answers: each part's state (a supervised part that runs but whose
+    /// connection is down, as the channel reported in `links`, is `reconnecting`), since
+    /// when a part is down, the knowledge in use and its last refused reload; and whether
+    /// a part has been down longer than `down_limit` (then `/healthz` says 503).
+    pub fn report(
+        &self,
+        links: &BTreeMap<&'static str, crate::metrics::Link>,
+        knowledge: &crate::reload::LiveKnowledge,
+        down_limit: Duration,
+    ) -> (bool, serde_json::Value) {
+        use crate::metrics::Link;
+        let down = self.down.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut parts = serde_json::Map::new();
+        let (mut degraded, mut failing) = (false, false);
+        for (name, health) in self.parts() {
+            let mut entry = serde_json::to_value(&health).unwrap_or_default();
+            let mut since = down.get(name).copied();
+            match (&health, links.get(name)) {
+                (
+                    PartHealth::Running { .. },
+                    Some(Link::Down {
+                        since_instant,
+                        since: at,
+                        error,
+                    }),
+                ) => {
+                    entry["state"] = "reconnecting".into();
+                    entry["last_error"] = error.clone().into();
+                    since = Some((*since_instant, *at));
+                }
+                (PartHealth::Running { .. }, _) => {}
+                _ => degraded = true,
+            }
+            if let Some((instant, at)) = since {
+                degraded = true;
+                let seconds = instant.elapsed().as_secs();
+                entry["down_since"] = at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+                    .into();
+                entry["down_seconds"] = seconds.into();
+                failing |= instant.elapsed() >= down_limit;
+            }
+            parts.insert(name.to_string(), entry);
+        }
+        let current = knowledge.current();
+        let manifest = current.manifest();
+        let failure = knowledge.failure();
+        degraded |= failure.is_some();
+        let report = serde_json::json!({
+            "status": if failing { "down" } else if degraded { "degraded" } else { "ok" },
+            "parts": parts,
+            "knowledge": {
+                "documents": manifest.documents.values().sum::<usize>(),
+                "passages": manifest.passages.values().sum::<usize>(),
+                "skipped": manifest.skipped,
+                "reload_error": failure,
+            },
+        });
+        (failing, report)
     }
 
     /// Every part and its health, by name.
@@ -133,14 +219,21 @@ pub struct Daemon {
     config: Config,
     assistant: Assistant,
     listener: tokio::net::TcpListener,
+    /// Where `/metrics` is served (`web.metrics_listen`), if anywhere.
+    metrics_listener: Option<tokio::net::TcpListener>,
 }
 
 impl Daemon {
-    /// Builds the engine (off the async threads) and binds the web address.
+    /// Builds the engine (off the async threads) and binds the web address (and the
+    /// metrics one). The index is `serve`'s own (see [`crate::reload`]).
     pub async fn build(config: Config) -> Result<Daemon, DaemonError> {
         let assistant = tokio::task::spawn_blocking({
             let config = config.clone();
-            move || assistant(&config)
+            move || {
+                let knowledge =
+                    crate::reload::open_serving(&config).map_err(DaemonError::Knowledge)?;
+                assistant_with(&config, knowledge)
+            }
         })
         .await
         .map_err(|e| DaemonError::Task(e.to_string()))??;
@@ -150,11 +243,28 @@ impl Daemon {
                 address: config.web.listen.clone(),
                 source,
             })?;
+        let metrics_listener = match config.metrics_addr() {
+            Some(address) => Some(tokio::net::TcpListener::bind(address).await.map_err(
+                |source| DaemonError::MetricsListen {
+                    address: config.web.metrics_listen.clone(),
+                    source,
+                },
+            )?),
+            None => None,
+        };
         Ok(Daemon {
             config,
             assistant,
             listener,
+            metrics_listener,
         })
+    }
+
+    /// Where `/metrics` is served, when `web.metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// Where the web server listens (the port is known even when configured as 0).
@@ -174,6 +284,7 @@ impl Daemon {
             config,
             assistant,
             listener,
+            metrics_listener,
         } = self;
         let state = crate::web::AppState::new(assistant.clone(), &config);
         let health = state.health().clone();
@@ -187,10 +298,48 @@ impl Daemon {
             None
         };
         let (trigger, stop) = shutdown::token();
-        let mut parts = vec![(
-            "purge",
-            tokio::spawn(purge_every_hour(assistant.clone(), stop.clone())),
-        )];
+        let mut parts = vec![
+            (
+                "purge",
+                tokio::spawn(purge_every_hour(assistant.clone(), stop.clone())),
+            ),
+            (
+                "knowledge",
+                tokio::spawn(crate::reload::watch(
+                    config.clone(),
+                    assistant.knowledge().clone(),
+                    assistant.metrics().clone(),
+                    stop.clone(),
+                )),
+            ),
+        ];
+        if let Some(listener) = metrics_listener {
+            let mut metrics_stop = stop.clone();
+            // The outbox is counted at each scrape, on a connection of its own.
+            let ledger = if config.mail.enabled {
+                let path = config.database_path();
+                match tokio::task::spawn_blocking(move || Ledger::open(&path)).await {
+                    Ok(Ok(ledger)) => Some(Arc::new(ledger)),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let app = metrics_app(assistant.clone(), health.clone(), ledger);
+            parts.push((
+                "metrics",
+                tokio::spawn(async move {
+                    let address = listener.local_addr().ok();
+                    tracing::info!(?address, "metrics served at /metrics");
+                    let served = axum::serve(listener, app)
+                        .with_graceful_shutdown(async move { metrics_stop.wait().await })
+                        .await;
+                    if let Err(e) = served {
+                        tracing::error!(error = %e, "the metrics server failed");
+                    }
+                }),
+            ));
+        }
         if config.mail.enabled {
             let (assistant, config) = (assistant.clone(), config.clone());
             parts.push((
@@ -273,6 +422,126 @@ impl Daemon {
         }
         result
     }
+}
+
+/// `GET /metrics` alone, for its own address (`web.metrics_listen`): the engine's
+/// counters, then gauges read now (each channel's state, the index).
+fn metrics_app(assistant: Assistant, health: Health, ledger: Option<Arc<Ledger>>) -> axum::Router {
+    let render = move || {
+        let (assistant, health, ledger) = (assistant.clone(), health.clone(), ledger.clone());
+        async move {
+            let outbox = match ledger {
+                Some(ledger) => tokio::task::spawn_blocking(move || ledger.outbox_counts())
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+                None => None,
+            };
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                metrics_text(&assistant, &health, outbox),
+            )
+        }
+    };
+    axum::Router::new().route("/metrics", axum::routing::get(render))
+}
+
+/// The whole `/metrics` text.
+pub fn metrics_text(
+    assistant: &Assistant,
+    health: &Health,
+    outbox: Option<crate::mail::ledger::OutboxCounts>,
+) -> String {
+    use crate::metrics::{Gauges, Link};
+    let links = assistant.metrics().links();
+    let mut gauges = Gauges::default();
+    let parts = health.parts();
+    let up: Vec<(String, f64)> = parts
+        .iter()
+        .map(|(name, h)| {
+            let running = matches!(h, PartHealth::Running { .. })
+                && !matches!(links.get(name), Some(Link::Down { .. }));
+            (
+                format!("channel=\"{name}\""),
+                if running { 1.0 } else { 0.0 },
+            )
+        })
+        .collect();
+    gauges.add(
+        "guichet_channel_up",
+        "1 when the channel runs and its connection is up, 0 while it is down or restarting.",
+        &up,
+    );
+    let restarts: Vec<(String, f64)> = parts
+        .iter()
+        .map(|(name, h)| {
+            let n = match h {
+                PartHealth::Running { restarts } | PartHealth::Restarting { restarts, .. } => {
+                    *restarts
+                }
+                PartHealth::Stopped => 0,
+            };
+            (format!("channel=\"{name}\""), f64::from(n))
+        })
+        .collect();
+    gauges.add(
+        "guichet_channel_restarts",
+        "Times the supervisor restarted the channel since start.",
+        &restarts,
+    );
+    let knowledge = assistant.knowledge().current();
+    let manifest = knowledge.manifest();
+    for (name, help, counts) in [
+        (
+            "guichet_index_documents",
+            "Documents in the index in use, by language.",
+            &manifest.documents,
+        ),
+        (
+            "guichet_index_passages",
+            "Passages in the index in use, by language.",
+            &manifest.passages,
+        ),
+    ] {
+        let samples: Vec<(String, f64)> = crate::language::Language::ALL
+            .iter()
+            .map(|l| {
+                (
+                    format!("lang=\"{}\"", l.code()),
+                    counts.get(l).copied().unwrap_or(0) as f64,
+                )
+            })
+            .collect();
+        gauges.add(name, help, &samples);
+    }
+    if let Some(outbox) = outbox {
+        gauges.add(
+            "guichet_mail_outbox",
+            "Emails in the outbox, by state: pending (waiting or retrying), sent, failed (given up).",
+            &[
+                ("state=\"pending\"".to_string(), outbox.pending as f64),
+                ("state=\"sent\"".to_string(), outbox.sent as f64),
+                ("state=\"failed\"".to_string(), outbox.failed as f64),
+            ],
+        );
+    }
+    gauges.add(
+        "guichet_index_skipped_files",
+        "Malformed knowledge files left out of the index in use.",
+        &[(String::new(), manifest.skipped.len() as f64)],
+    );
+    gauges.add(
+        "guichet_knowledge_reload_failing",
+        "1 when the last change of the knowledge folder could not be indexed (the previous index answers).",
+        &[(
+            String::new(),
+            if assistant.knowledge().failure().is_some() { 1.0 } else { 0.0 },
+        )],
+    );
+    assistant.metrics().render(&gauges)
 }
 
 /// Runs the channel `name` (started by `start`) until `stop`, restarting it with

@@ -21,6 +21,8 @@
 //!   answers, greets, runs the request intake (fields, privacy notice, consent,
 //!   confirmation), answers and confirms written inquiries (email), then logs the request
 //!   and announces it. Conversations are loaded, locked, cached and saved in one place.
+//! - [`questions`]: answer feedback from every channel (signed tokens, one vote per
+//!   answer) and the questions queue staff review (grouped by wording, marked, exported).
 //! - [`privacy`]: one service that erases a person, or purges what is past retention, in
 //!   every place that keeps personal data (the request log, the mail ledger).
 //! - Channels, which only convert to and from the engine: [`terminal`] (`guichet chat`),
@@ -28,11 +30,17 @@
 //!   Framework endpoint and Adaptive Cards) and [`mail`].
 //! - [`daemon`] and [`shutdown`]: `guichet serve` — builds everything, supervises the
 //!   channels (restarts with backoff, `/healthz` details), stops them on one token.
+//! - [`metrics`]: the counters behind `GET /metrics` (Prometheus text format).
+//! - [`reload`]: live knowledge: the swappable handle the engine answers from and the
+//!   watcher that rebuilds the index beside the one in use when the folder changes.
 //! - [`eval`]: runs an evaluation set of questions against the knowledge base.
+//! - [`check`]: `guichet check`: the configuration and a real connection to each enabled
+//!   channel's servers, one bilingual line per check.
 //!
 //! See ARCHITECTURE.md for the picture.
 
 pub mod assistant;
+pub mod check;
 pub mod config;
 pub mod daemon;
 pub mod db;
@@ -43,8 +51,11 @@ pub mod language;
 pub mod limits;
 pub mod mail;
 pub mod messages;
+pub mod metrics;
 pub mod privacy;
 pub mod question;
+pub mod questions;
+pub mod reload;
 pub mod requests;
 pub mod search;
 pub mod shutdown;

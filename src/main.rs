@@ -35,6 +35,9 @@ struct Cli {
 enum Command {
     /// Run the daemon: the web chat, the API and the staff pages.
     Serve,
+    /// Check the configuration and connect to each enabled channel's servers (IMAP, SMTP,
+    /// Discord, Teams) without changing anything; exit status 1 when something fails.
+    Check,
     /// Chat with guichet in the terminal.
     Chat {
         /// Read one message per line and write one JSON reply per line.
@@ -83,6 +86,11 @@ enum Command {
         signals: Option<PathBuf>,
     },
     /// Review, triage and export the logged requests.
+    /// The questions queue: questions without a good answer, grouped by wording.
+    Questions {
+        #[command(subcommand)]
+        command: QuestionsCommand,
+    },
     Requests {
         #[command(subcommand)]
         command: RequestsCommand,
@@ -112,6 +120,32 @@ enum TeamsCommand {
         /// The terms of use.
         #[arg(long, default_value = "https://ssaquebec.ca")]
         terms_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuestionsCommand {
+    /// List the groups of questions to review, largest first.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only questions asked in the last DAYS days.
+        #[arg(long, default_value_t = 30)]
+        since: u32,
+    },
+    /// Mark a group: added (to the knowledge base), out-of-scope, ignore, or open again.
+    Mark {
+        id: String,
+        state: String,
+        #[arg(long, default_value_t = 30)]
+        since: u32,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Export the groups as CSV.
+    Export {
+        #[arg(long, default_value_t = 30)]
+        since: u32,
     },
 }
 
@@ -191,10 +225,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if matches!(cli.command, Command::Check) {
+        return check(cli.config.as_deref());
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     config.knowledge.skip_invalid |= cli.skip_invalid;
     match cli.command {
         Command::Serve => serve(config),
+        Command::Check => check(cli.config.as_deref()),
         Command::Teams {
             command:
                 TeamsCommand::Package {
@@ -340,6 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Requests { command } => requests(&config, command),
+        Command::Questions { command } => questions(&config, command),
         Command::HashPassword => {
             // Typed at a terminal: not echoed (nor left on screen or in a recording);
             // piped in: read as a line.
@@ -371,6 +410,56 @@ fn desk(config: &Config) -> anyhow::Result<RequestDesk> {
     let store = SqliteStore::open(&path)
         .with_context(|| format!("opening the request database {}", path.display()))?;
     Ok(RequestDesk::new(Arc::new(store)))
+}
+
+fn questions(config: &Config, command: QuestionsCommand) -> anyhow::Result<ExitCode> {
+    use guichet::questions::{self, GroupState, QuestionsQueue};
+    let path = config.database_path();
+    let store = SqliteStore::open(&path)
+        .with_context(|| format!("opening the request database {}", path.display()))?;
+    let queue = QuestionsQueue::new(Arc::new(store));
+    let now = OffsetDateTime::now_utc();
+    let since = |days: u32| (now - time::Duration::days(days.into())).date();
+    match command {
+        QuestionsCommand::List { json, since: days } => {
+            let groups = queue.list(since(days))?;
+            if json {
+                println!("{}", questions::to_json(&groups));
+            } else if groups.is_empty() {
+                println!("no questions to review in the last {days} days");
+            } else {
+                for g in &groups {
+                    println!(
+                        "{}  {:>4}  {:<12}  {} – {}  [{}] [{}]  {}",
+                        g.id,
+                        g.count,
+                        g.state.code(),
+                        g.first_seen,
+                        g.last_seen,
+                        g.languages.iter().copied().collect::<Vec<_>>().join(","),
+                        g.channels.iter().copied().collect::<Vec<_>>().join(","),
+                        g.examples.first().map(String::as_str).unwrap_or(""),
+                    );
+                }
+            }
+        }
+        QuestionsCommand::Mark {
+            id,
+            state,
+            since: days,
+            by,
+        } => {
+            let state = GroupState::parse(&state).with_context(|| {
+                format!("{state}: the state is one of added, out-of-scope, ignore, open")
+            })?;
+            let group = queue.mark(&id, state, since(days), &who(by), now)?;
+            println!("{} → {}", group.id, group.state.code());
+        }
+        QuestionsCommand::Export { since: days } => {
+            print!("{}", questions::to_csv(&queue.list(since(days))?));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn assistant(config: &Config) -> anyhow::Result<Assistant> {
@@ -462,6 +551,23 @@ fn requests(config: &Config, command: RequestsCommand) -> anyhow::Result<ExitCod
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `guichet check`: one line per check on standard output; status 1 when one failed.
+fn check(path: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let report = match Config::load(path) {
+        Ok(config) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(guichet::check::run(&config)),
+        Err(e) => guichet::check::Report::invalid_config(&e),
+    };
+    print!("{}", report.render());
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn serve(config: Config) -> anyhow::Result<ExitCode> {

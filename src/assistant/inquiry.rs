@@ -85,7 +85,7 @@ impl Assistant {
             .find(|c| {
                 Question::parse(c).is_ok_and(|q| {
                     let lang = Language::detect(c).unwrap_or(default_language);
-                    self.inner.knowledge.ask_in(&q, lang).answered
+                    self.inner.knowledge.current().ask_in(&q, lang).answered
                 })
             })
             .or_else(|| candidates.get(1).or(candidates.first()).map(cut))

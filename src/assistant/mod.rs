@@ -191,6 +191,9 @@ pub struct Reply {
     pub request: Option<LoggedRequest>,
     /// Buttons to offer.
     pub actions: Vec<Action>,
+    /// The signed token a vote on this answer sends back (see
+    /// [`Assistant::record_feedback`]); only with an answer (hits).
+    pub feedback: Option<String>,
 }
 
 impl Reply {
@@ -218,6 +221,7 @@ impl Reply {
                 "status": r.status.code(),
             })),
             "actions": self.actions.iter().map(|a| json!({"id": a.id(), "label": a.label(self.lang)})).collect::<Vec<_>>(),
+            "feedback": self.feedback,
         })
     }
 }
@@ -264,7 +268,11 @@ pub struct Assistant {
 }
 
 struct Inner {
-    knowledge: Knowledge,
+    /// Swapped whole when the knowledge folder changes (see [`crate::reload`]); each
+    /// message answers from one snapshot.
+    knowledge: crate::reload::LiveKnowledge,
+    /// What `/metrics` counts; every channel reaches it through the engine.
+    metrics: Arc<crate::metrics::Metrics>,
     store: Arc<dyn RequestStore>,
     conversations: Conversations,
     privacy: Privacy,
@@ -272,6 +280,8 @@ struct Inner {
     events: broadcast::Sender<RequestLogged>,
     /// Messages handled at once from async channels (see [`Assistant::reply`]).
     permits: Arc<tokio::sync::Semaphore>,
+    /// The key signing feedback tokens, read from the store on first use.
+    feedback_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// Why a message could not be handled from async code.
@@ -302,7 +312,8 @@ impl Assistant {
         places.extend(also_personal);
         Assistant {
             inner: Arc::new(Inner {
-                knowledge,
+                knowledge: crate::reload::LiveKnowledge::new(knowledge),
+                metrics: Arc::default(),
                 conversations: Conversations::new(
                     store.clone(),
                     settings.idle_timeout.unsigned_abs(),
@@ -312,6 +323,7 @@ impl Assistant {
                 settings,
                 events,
                 permits: Arc::new(tokio::sync::Semaphore::new(engine_concurrency())),
+                feedback_key: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -319,6 +331,68 @@ impl Assistant {
     /// What staff may do with the logged requests.
     pub fn desk(&self) -> crate::requests::RequestDesk {
         crate::requests::RequestDesk::new(self.inner.store.clone())
+    }
+
+    /// What staff may do with the questions queue.
+    pub fn questions(&self) -> crate::questions::QuestionsQueue {
+        crate::questions::QuestionsQueue::new(self.inner.store.clone())
+    }
+
+    /// The key that signs feedback tokens; `None` (logged) when the store cannot give it,
+    /// and answers then carry no feedback token.
+    fn feedback_key(&self) -> Option<&[u8]> {
+        if let Some(key) = self.inner.feedback_key.get() {
+            return Some(key);
+        }
+        match self.inner.store.feedback_key() {
+            Ok(key) => Some(self.inner.feedback_key.get_or_init(|| key)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no feedback key: answers go without feedback buttons");
+                None
+            }
+        }
+    }
+
+    /// Records a person's vote on an answer, from any channel: `token` is the reply's
+    /// [`Reply::feedback`] as the channel got it back. A token that is not ours is
+    /// `Unknown`; a second vote on one answer is `AlreadyRecorded` and changes nothing.
+    /// Blocking (SQLite).
+    pub fn record_feedback(
+        &self,
+        token: &str,
+        vote: crate::questions::Vote,
+        now: OffsetDateTime,
+    ) -> Result<crate::questions::VoteOutcome, StoreError> {
+        use crate::questions::{FeedbackToken, VoteOutcome};
+        let Some(token) = self
+            .feedback_key()
+            .and_then(|key| FeedbackToken::verify(key, token))
+        else {
+            tracing::debug!("refused a feedback token that is not ours");
+            return Ok(VoteOutcome::Unknown);
+        };
+        let outcome = self.inner.store.record_vote(token.id(), vote, now)?;
+        if outcome == VoteOutcome::Recorded {
+            self.inner
+                .metrics
+                .feedback(vote == crate::questions::Vote::Helpful);
+        }
+        tracing::info!(vote = vote.code(), outcome = ?outcome, "answer feedback");
+        Ok(outcome)
+    }
+
+    /// [`Assistant::record_feedback`] from async code, off the async threads.
+    pub async fn feedback(
+        &self,
+        token: String,
+        vote: crate::questions::Vote,
+    ) -> Result<crate::questions::VoteOutcome, StoreError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            this.record_feedback(&token, vote, OffsetDateTime::now_utc())
+        })
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Database(format!("feedback task failed: {e}"))))
     }
 
     pub fn settings(&self) -> &Settings {
@@ -331,7 +405,18 @@ impl Assistant {
     }
 
     /// Tells subscribers (staff email, Discord staff channel) that a request was logged.
+    /// The knowledge in use, swappable while the engine runs.
+    pub fn knowledge(&self) -> &crate::reload::LiveKnowledge {
+        &self.inner.knowledge
+    }
+
+    /// The counters `/metrics` shows (questions, requests, votes, mail, reloads).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.inner.metrics
+    }
+
     fn announce(&self, logged: RequestLogged) {
+        self.inner.metrics.request_logged(logged.request_type);
         // No subscriber is not an error: notifications are optional.
         let _ = self.inner.events.send(logged);
     }
@@ -398,8 +483,17 @@ impl Assistant {
             .or(incoming.lang_hint)
             .unwrap_or(self.inner.settings.default_language);
         let conversation = incoming.conversation.clone();
+        let (started, channel) = (std::time::Instant::now(), incoming.channel);
         match self.converse(incoming, now, questions_only) {
-            Ok(reply) => reply,
+            Ok(reply) => {
+                if let Some(answered) = reply.answered {
+                    let took = started.elapsed();
+                    self.inner
+                        .metrics
+                        .question(channel, reply.lang, answered, took);
+                }
+                reply
+            }
             Err(e) => {
                 tracing::error!(error = %e, %conversation, "the conversation failed");
                 let mut turn = Turn {
@@ -470,9 +564,13 @@ impl Assistant {
         if !text.is_empty() {
             state.record(Speaker::Person, &text, now);
         }
+        // One snapshot for the whole message: a knowledge reload cannot split an answer.
+        let knowledge = self.inner.knowledge.current();
         let answerer = Answering {
-            knowledge: &self.inner.knowledge,
+            knowledge: &knowledge,
             store: self.inner.store.as_ref(),
+            feedback_key: self.feedback_key(),
+            token: std::cell::RefCell::new(None),
         };
         let intake = intake::Intake {
             answerer: &answerer,
@@ -495,7 +593,13 @@ impl Assistant {
                 language: turn.lang,
             });
         }
-        let reply = turn.reply();
+        let mut reply = turn.reply();
+        // Only an answer shown can be voted on.
+        reply.feedback = answerer
+            .token
+            .take()
+            .filter(|_| !reply.hits.is_empty())
+            .map(|t| t.to_string());
         // Staff need the gist of what guichet said: the first sentence and the titles
         // of the excerpts shown (the excerpts themselves are in the knowledge base).
         let mut said: String = reply.text.lines().next().unwrap_or_default().to_string();
@@ -522,6 +626,9 @@ impl Assistant {
 struct Answering<'a> {
     knowledge: &'a Knowledge,
     store: &'a dyn RequestStore,
+    feedback_key: Option<&'a [u8]>,
+    /// The feedback token of the last answer given, for the reply.
+    token: std::cell::RefCell<Option<crate::questions::FeedbackToken>>,
 }
 
 impl intake::Answerer for Answering<'_> {
@@ -534,7 +641,25 @@ impl intake::Answerer for Answering<'_> {
         } else {
             QuestionOutcome::Suggested
         };
-        let logged = LoggedQuestion::new(question.as_str(), turn.channel, lang, outcome, turn.at);
+        let mut logged =
+            LoggedQuestion::new(question.as_str(), turn.channel, lang, outcome, turn.at);
+        if answer.answered {
+            let token = self
+                .feedback_key
+                .map(crate::questions::FeedbackToken::issue);
+            logged.token = token.as_ref().map(|t| t.id().to_string());
+            logged.passages = answer
+                .hits
+                .iter()
+                .map(|h| match &h.section {
+                    Some(section) => format!("{}#{section}", h.doc_id),
+                    None => h.doc_id.clone(),
+                })
+                .collect();
+            let threshold = self.knowledge.decision().answer_at as f32;
+            logged.low_margin = answer.confidence < threshold + crate::questions::LOW_MARGIN;
+            *self.token.borrow_mut() = token;
+        }
         if let Err(e) = self.store.log_question(&logged) {
             // The log is for staff statistics: a failure must not cost the person an answer.
             tracing::warn!(error = %e, "could not add a question to the questions log");
@@ -595,6 +720,7 @@ impl Turn {
             awaiting: self.awaiting,
             request: self.request,
             actions: self.actions,
+            feedback: None,
         }
     }
 }

@@ -248,16 +248,27 @@ impl EventHandler for Handler {
 impl Handler {
     async fn dispatch(&self, ctx: &Context, routed: Routed, user: u64, out: Out<'_>) {
         let (place, incoming) = match routed {
-            Routed::Feedback { helpful, doc, .. } => {
-                self.feedback.record(helpful, &doc);
+            Routed::Feedback { helpful, token, .. } => {
+                use crate::questions::{Vote, VoteOutcome};
+                let vote = if helpful {
+                    Vote::Helpful
+                } else {
+                    Vote::Unhelpful
+                };
                 let lang = self.default_language;
-                send(
-                    ctx,
-                    &out,
-                    render::plain_message(Msg::DiscordFeedbackThanks.text(lang)),
-                    true,
-                )
-                .await;
+                let said = match self.assistant.feedback(token, vote).await {
+                    Ok(VoteOutcome::Recorded) => {
+                        self.feedback.record(helpful);
+                        Msg::DiscordFeedbackThanks
+                    }
+                    Ok(VoteOutcome::AlreadyRecorded) => Msg::FeedbackAlready,
+                    Ok(VoteOutcome::Unknown) => Msg::FeedbackUnknown,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not record Discord feedback");
+                        Msg::InternalError
+                    }
+                };
+                send(ctx, &out, render::plain_message(said.text(lang)), true).await;
                 return;
             }
             Routed::Engine { place, incoming } => (place, incoming),

@@ -109,7 +109,7 @@ pub enum Routed {
     /// A feedback button press: record it, thank the person privately.
     Feedback {
         helpful: bool,
-        doc: String,
+        token: String,
         user: u64,
     },
 }
@@ -170,10 +170,10 @@ pub fn interaction(int: &InteractionIn, access: &Access) -> Option<Routed> {
         InteractionKind::Request => incoming.action = Some(Action::MakeRequest),
         InteractionKind::Button { custom_id } => match ButtonId::parse(custom_id)? {
             ButtonId::Action(action) => incoming.action = Some(action),
-            ButtonId::Feedback { helpful, doc } => {
+            ButtonId::Feedback { helpful, token } => {
                 return Some(Routed::Feedback {
                     helpful,
-                    doc,
+                    token,
                     user: int.user.id,
                 })
             }

@@ -15,7 +15,8 @@ pub mod safety;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Counts of "Helpful? yes/no" presses since start (the presses are also logged).
+/// Counts of "Helpful? yes/no" votes recorded since start; the votes themselves are kept
+/// with the questions log (see [`crate::assistant::Assistant::record_feedback`]).
 #[derive(Debug, Default)]
 pub struct FeedbackCounts {
     helpful: AtomicU64,
@@ -23,15 +24,14 @@ pub struct FeedbackCounts {
 }
 
 impl FeedbackCounts {
-    /// Records one press on the answer whose first excerpt came from `doc`.
-    pub fn record(&self, helpful: bool, doc: &str) {
+    /// Counts one recorded vote.
+    pub fn record(&self, helpful: bool) {
         let counter = if helpful {
             &self.helpful
         } else {
             &self.not_helpful
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(helpful, doc, "discord answer feedback");
     }
 
     /// (helpful, not helpful) so far.

@@ -75,8 +75,9 @@ pub struct RenderedButton {
 pub enum ButtonId {
     /// One of the engine's actions.
     Action(Action),
-    /// "Helpful? yes/no" on the answer whose first excerpt came from `doc`.
-    Feedback { helpful: bool, doc: String },
+    /// "Helpful? yes/no" on the answer with this feedback token (see
+    /// [`Reply::feedback`]).
+    Feedback { helpful: bool, token: String },
 }
 
 impl ButtonId {
@@ -86,12 +87,13 @@ impl ButtonId {
     pub fn to_custom_id(&self) -> String {
         match self {
             ButtonId::Action(a) => format!("{}a:{}", Self::PREFIX, a.id()),
-            ButtonId::Feedback { helpful, doc } => {
+            ButtonId::Feedback { helpful, token } => {
                 let head = format!("{}f:{}:", Self::PREFIX, if *helpful { "y" } else { "n" });
                 let room = MAX_CUSTOM_ID - head.len();
-                let doc: String = doc.chars().take(room).collect();
-                // ASCII ids in practice; cutting by bytes as well keeps the bound exact.
-                let mut id = head + &doc;
+                // Tokens are 65 ASCII characters, well within the room; cutting by bytes
+                // as well keeps the bound exact whatever is passed.
+                let token: String = token.chars().take(room).collect();
+                let mut id = head + &token;
                 while id.len() > MAX_CUSTOM_ID {
                     id.pop();
                 }
@@ -107,7 +109,7 @@ impl ButtonId {
             return Action::parse(id).map(ButtonId::Action);
         }
         let rest = rest.strip_prefix("f:")?;
-        let (flag, doc) = rest.split_once(':')?;
+        let (flag, token) = rest.split_once(':')?;
         let helpful = match flag {
             "y" => true,
             "n" => false,
@@ -115,7 +117,7 @@ impl ButtonId {
         };
         Some(ButtonId::Feedback {
             helpful,
-            doc: doc.to_string(),
+            token: token.to_string(),
         })
     }
 }
@@ -147,8 +149,8 @@ pub fn render_reply(reply: &Reply) -> RenderedMessage {
             },
         })
         .collect();
-    if reply.answered == Some(true) {
-        if let Some(first) = reply.hits.first() {
+    if reply.answered == Some(true) && !reply.hits.is_empty() {
+        if let Some(token) = &reply.feedback {
             for (helpful, msg) in [
                 (true, Msg::DiscordHelpfulYes),
                 (false, Msg::DiscordHelpfulNo),
@@ -156,7 +158,7 @@ pub fn render_reply(reply: &Reply) -> RenderedMessage {
                 buttons.push(RenderedButton {
                     custom_id: ButtonId::Feedback {
                         helpful,
-                        doc: first.doc_id.clone(),
+                        token: token.clone(),
                     }
                     .to_custom_id(),
                     label: msg.text(lang).to_string(),

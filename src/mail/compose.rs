@@ -53,7 +53,12 @@ pub struct Original {
 pub enum Body<'a> {
     /// The knowledge base answered: the excerpts, then how to turn the inquiry into a
     /// request by replying. With no hits it reads like [`Body::NoAnswer`].
-    Answer { hits: &'a [Hit] },
+    /// `feedback` is the answer's feedback token: with `Letterhead::public_url`, the
+    /// email ends with the two feedback links.
+    Answer {
+        hits: &'a [Hit],
+        feedback: Option<&'a str>,
+    },
     /// No answer: say so honestly and offer to log the inquiry as a request by replying.
     NoAnswer,
     /// Not sure enough to answer: say so, list related pages, and make the same offer.
@@ -89,6 +94,9 @@ pub struct Letterhead {
     pub privacy_contact: String,
     /// Base URL of the staff pages, for links in staff notifications.
     pub staff_page_url: Option<String>,
+    /// guichet's public base URL (`web.public_url`, no final `/`), for the feedback
+    /// links of answers; `None`: no feedback links.
+    pub public_url: Option<String>,
 }
 
 /// A rendered email, ready to store in the outbox and send later.
@@ -430,6 +438,7 @@ mod tests {
             retention_days: 30,
             privacy_contact: "confidentialite@ssa-quebec.example".into(),
             staff_page_url: Some("https://guichet.ssa-quebec.example/staff/".into()),
+            public_url: Some("https://guichet.ssa-quebec.example".into()),
         }
     }
 
@@ -509,11 +518,50 @@ mod tests {
             &settings(),
             &person(),
             &original("Re: RE: Lettre d'appui pour ma demande"),
-            &Body::Answer { hits: &hits },
+            &Body::Answer {
+                hits: &hits,
+                feedback: None,
+            },
             lang,
             None,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_answer_with_a_feedback_token_ends_with_the_two_feedback_links_in_text_and_html() {
+        let hits = hits();
+        let token = "0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210";
+        for lang in Language::ALL {
+            let draft = reply(
+                &settings(),
+                &person(),
+                &original("Lettre d'appui"),
+                &Body::Answer {
+                    hits: &hits,
+                    feedback: Some(token),
+                },
+                lang,
+                None,
+            )
+            .unwrap();
+            let (_, text, html) = parse(&draft.raw);
+            for vote in ["up", "down"] {
+                let url = format!(
+                    "https://guichet.ssa-quebec.example/feedback/{token}?vote={vote}&lang={}",
+                    lang.code()
+                );
+                assert!(text.contains(&url), "{lang}: text lacks {url}:\n{text}");
+                assert!(
+                    html.contains(&url.replace('&', "&amp;")),
+                    "{lang}: html lacks {url}"
+                );
+            }
+            assert!(flat(&text).contains(Msg::FeedbackYes.text(lang)));
+            assert!(!text.contains("marie@"), "no personal data in the links");
+        }
+        let (_, text, _) = parse(&answer(Language::En).raw);
+        assert!(!text.contains("/feedback/"), "no token, no links");
     }
 
     #[test]
@@ -686,7 +734,10 @@ mod tests {
             &settings(),
             &to,
             &original("<script>alert(5)</script>\r\nBcc: evil@x.example"),
-            &Body::Answer { hits: &hits },
+            &Body::Answer {
+                hits: &hits,
+                feedback: None,
+            },
             Language::Fr,
             None,
         )

@@ -138,6 +138,15 @@ pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, Mai
                 config.privacy.contact.clone()
             },
             staff_page_url,
+            public_url: Some(
+                config
+                    .web
+                    .public_url
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_string(),
+            )
+            .filter(|u| !u.is_empty()),
         },
         secret: secret(config)?,
         replies_per_sender_per_hour: mail.replies_per_sender_per_hour,
@@ -193,6 +202,7 @@ pub async fn run(
         retention: time::Duration::days(i64::from(config.privacy.conversation_retention_days)),
     };
     let events = assistant.subscribe();
+    let metrics = assistant.metrics().clone();
     let processor = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || processor(assistant, &config))
@@ -208,6 +218,7 @@ pub async fn run(
         Duration::from_secs(mail.copy_wait_seconds),
         inbox_read.clone(),
     );
+    sender.metrics = metrics;
     // Replies decided before a stop go out before any new mail is read.
     let mut first_stop = stop.clone();
     let ledger = processor.ledger().clone();

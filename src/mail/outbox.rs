@@ -78,6 +78,9 @@ pub struct Courier {
     /// Set by the reader once it has read the inbox since start: only then can a missing
     /// copy mean a missing email.
     pub inbox_read: Arc<AtomicBool>,
+    /// Sent and refused emails are counted here (`/metrics`); a detached set until the
+    /// mail channel gives the engine's.
+    pub metrics: Arc<crate::metrics::Metrics>,
     sent: VecDeque<Instant>,
     cap_logged: bool,
 }
@@ -98,6 +101,7 @@ impl Courier {
             per_minute,
             copy_wait,
             inbox_read,
+            metrics: Arc::default(),
             sent: VecDeque::new(),
             cap_logged: false,
         }
@@ -206,6 +210,7 @@ impl Courier {
         match result {
             Ok(_) => {
                 tracing::info!(kind = %item.kind, message_id = %item.message_id, "sent an email");
+                self.metrics.mail(crate::metrics::MailEvent::Sent);
                 tokio::task::spawn_blocking(move || ledger.mark_sent(item.id, now))
                     .await
                     .map_err(|e| MailError::Task(e.to_string()))??;
@@ -222,6 +227,7 @@ impl Courier {
                         tracing::warn!(error = %e, attempt = attempts, retry_at = %at, message_id = %item.message_id, "sending an email failed; will retry")
                     }
                     None => {
+                        self.metrics.mail(crate::metrics::MailEvent::Refused);
                         tracing::error!(error = %e, attempt = attempts, message_id = %item.message_id, "sending an email failed for good; it stays in the outbox as failed")
                     }
                 }

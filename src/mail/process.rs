@@ -99,6 +99,11 @@ impl Processor {
         &self.ledger
     }
 
+    /// The daemon's counters (`/metrics`), through the engine.
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        self.assistant.metrics()
+    }
+
     /// Queues the staff email about `reference`, a request logged on another channel (the
     /// mail channel's own are told with their acknowledgement); false when no staff
     /// address is configured or the request is gone.
@@ -469,7 +474,13 @@ impl Processor {
         let lang = reply.lang;
         let asked = intent::asks(&message.text) || intent::asks(subject);
         let (body, outcome) = if reply.answered == Some(true) {
-            (Body::Answer { hits: &reply.hits }, Outcome::Answered)
+            (
+                Body::Answer {
+                    hits: &reply.hits,
+                    feedback: reply.feedback.as_deref(),
+                },
+                Outcome::Answered,
+            )
         } else if !reply.suggestions.is_empty() {
             (
                 Body::NotSure {

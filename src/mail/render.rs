@@ -68,12 +68,15 @@ pub(super) fn reply_blocks(settings: &Letterhead, body: &Body<'_>, lang: Languag
     )])];
     let contact = contact_inline(settings);
     match body {
-        Body::Answer { hits } if !hits.is_empty() => {
+        Body::Answer { hits, feedback } if !hits.is_empty() => {
             blocks.push(text_para(Msg::MailAnswerIntro.text(lang)));
             for (i, hit) in hits.iter().enumerate() {
                 blocks.push(hit_block(i + 1, hit, lang));
             }
             offer_blocks(&mut blocks, settings, lang, &contact);
+            if let (Some(base), Some(token)) = (&settings.public_url, feedback) {
+                feedback_blocks(&mut blocks, base, token, lang);
+            }
         }
         Body::NotSure { suggestions } if !suggestions.is_empty() => {
             blocks.push(text_para(Msg::NotSure.text(lang)));
@@ -149,6 +152,27 @@ pub(super) fn reply_blocks(settings: &Letterhead, body: &Body<'_>, lang: Languag
         Msg::MailSignature.text(lang).to_string(),
     ]));
     blocks
+}
+
+/// The two feedback links that end an answer: each opens a page on guichet whose button
+/// records the vote (opening the link alone records nothing). The URL holds the signed
+/// token, the vote and the language, nothing about the person.
+pub(super) fn feedback_blocks(blocks: &mut Vec<Block>, base: &str, token: &str, lang: Language) {
+    let link = |msg: Msg, vote: &str| {
+        vec![Inline::Link {
+            text: msg.text(lang).to_string(),
+            url: format!(
+                "{}/feedback/{token}?vote={vote}&lang={}",
+                base.trim_end_matches('/'),
+                lang.code()
+            ),
+        }]
+    };
+    blocks.push(text_para(Msg::MailFeedbackIntro.text(lang)));
+    blocks.push(Block::Lines(vec![
+        link(Msg::FeedbackYes, "up"),
+        link(Msg::FeedbackNo, "down"),
+    ]));
 }
 
 /// "Want help from the staff?": how to confirm, the optional lines, the types, privacy.

@@ -93,6 +93,27 @@ pub trait RequestStore: crate::privacy::PersonalData {
     fn log_question(&self, question: &LoggedQuestion) -> Result<(), StoreError>;
     /// The questions logged on `since` or later, oldest first.
     fn questions_since(&self, since: time::Date) -> Result<Vec<LoggedQuestion>, StoreError>;
+    /// Records a vote on the logged answer with this feedback token id, once: a second
+    /// vote on the same answer changes nothing.
+    fn record_vote(
+        &self,
+        token_id: &str,
+        vote: crate::questions::Vote,
+        now: OffsetDateTime,
+    ) -> Result<crate::questions::VoteOutcome, StoreError>;
+    /// The states staff gave to question wordings, by wording id.
+    fn question_marks(&self) -> Result<Vec<(String, crate::questions::GroupState)>, StoreError>;
+    /// Sets the state of a question wording (`Open` forgets the mark).
+    fn mark_question_group(
+        &self,
+        wording: &str,
+        state: crate::questions::GroupState,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// The key that signs feedback tokens: random, made with the database, kept in it
+    /// (owner-only) so links in emails sent before a restart still work.
+    fn feedback_key(&self) -> Result<Vec<u8>, StoreError>;
 
     /// Deletes everything about the person with this address (case ignored): their
     /// requests with notes and history, and their conversations. Records that an erasure
@@ -131,6 +152,14 @@ pub struct LoggedQuestion {
     pub language: crate::language::Language,
     pub outcome: QuestionOutcome,
     pub text: String,
+    /// The id of the feedback token handed out with the answer (answered questions only).
+    pub token: Option<String>,
+    /// The passages shown, as `doc_id` (and `#section`), best first.
+    pub passages: Vec<String>,
+    /// Answered just above the decision's threshold (see [`crate::questions::LOW_MARGIN`]).
+    pub low_margin: bool,
+    /// The person's vote on the answer, if they gave one.
+    pub vote: Option<crate::questions::Vote>,
 }
 
 impl LoggedQuestion {
@@ -151,6 +180,10 @@ impl LoggedQuestion {
             language,
             outcome,
             text: text.chars().take(1_000).collect(),
+            token: None,
+            passages: Vec::new(),
+            low_margin: false,
+            vote: None,
         }
     }
 }

@@ -657,8 +657,10 @@ mod tests {
         );
         assert_eq!(
             f.with_lead,
-            vec!["I heard there was a call to evaluate the Aire ouverte sites. What was the \
-                  maximum funding available for that evaluation?"]
+            vec![
+                "I heard there was a call to evaluate the Aire ouverte sites. What was the \
+                  maximum funding available for that evaluation?"
+            ]
         );
         // A question that opens the message has no statement to lean on.
         assert!(extract("What is GRIIS? Who leads it?").with_lead.is_empty());

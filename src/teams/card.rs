@@ -34,8 +34,9 @@ const ZWSP: char = '\u{200B}';
 pub enum Submit {
     /// One of the engine's actions.
     Action(Action),
-    /// "Helpful? yes/no" under the answer whose first excerpt came from `doc`.
-    Feedback { helpful: bool, doc: String },
+    /// "Helpful? yes/no" under the answer with this feedback token (see
+    /// [`Reply::feedback`](crate::assistant::Reply::feedback)).
+    Feedback { helpful: bool, token: String },
 }
 
 impl Submit {
@@ -43,8 +44,8 @@ impl Submit {
     pub fn to_data(&self) -> Value {
         match self {
             Submit::Action(a) => json!({ "guichet": "action", "id": a.id() }),
-            Submit::Feedback { helpful, doc } => {
-                json!({ "guichet": "feedback", "helpful": helpful, "doc": doc })
+            Submit::Feedback { helpful, token } => {
+                json!({ "guichet": "feedback", "helpful": helpful, "token": token })
             }
         }
     }
@@ -55,8 +56,8 @@ impl Submit {
             "action" => Action::parse(data.get("id")?.as_str()?).map(Submit::Action),
             "feedback" => Some(Submit::Feedback {
                 helpful: data.get("helpful")?.as_bool()?,
-                doc: data
-                    .get("doc")?
+                token: data
+                    .get("token")?
                     .as_str()?
                     .chars()
                     .take(200)
@@ -147,8 +148,8 @@ fn build_reply_card(reply: &Reply, excerpt_budget: usize) -> Value {
         .iter()
         .map(|&a| submit(a.label(lang), &Submit::Action(a), style(a)))
         .collect();
-    if reply.answered == Some(true) {
-        if let Some(first) = reply.hits.first() {
+    if reply.answered == Some(true) && !reply.hits.is_empty() {
+        if let Some(token) = &reply.feedback {
             body.push(json!({
                 "type": "TextBlock",
                 "text": Msg::TeamsHelpful.text(lang),
@@ -161,7 +162,7 @@ fn build_reply_card(reply: &Reply, excerpt_budget: usize) -> Value {
                     msg.text(lang),
                     &Submit::Feedback {
                         helpful,
-                        doc: first.doc_id.clone(),
+                        token: token.clone(),
                     },
                     None,
                 ));
@@ -430,6 +431,7 @@ mod tests {
             awaiting: None,
             request: None,
             actions: vec![Action::MakeRequest],
+            feedback: Some("tok".into()),
         }
     }
 
@@ -469,11 +471,11 @@ mod tests {
                 Some(Submit::Action(Action::MakeRequest)),
                 Some(Submit::Feedback {
                     helpful: true,
-                    doc: "oncopole".into()
+                    token: "tok".into()
                 }),
                 Some(Submit::Feedback {
                     helpful: false,
-                    doc: "oncopole".into()
+                    token: "tok".into()
                 }),
             ]
         );
@@ -496,6 +498,7 @@ mod tests {
             awaiting: Some(Field::Confirm),
             request: None,
             actions: vec![Action::Confirm, Action::Cancel],
+            feedback: None,
         };
         let card = reply_card(&reply);
         let body = card["body"].as_array().unwrap();
@@ -574,7 +577,7 @@ mod tests {
             Submit::Action(Action::ConsentYes),
             Submit::Feedback {
                 helpful: false,
-                doc: "a/b".into(),
+                token: "a/b".into(),
             },
         ] {
             assert_eq!(Submit::parse(&s.to_data()), Some(s.clone()));

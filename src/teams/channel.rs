@@ -21,6 +21,7 @@ use crate::assistant::{Assistant, Incoming, Reply, RequestLogged};
 use crate::config::TeamsConfig;
 use crate::language::Language;
 use crate::messages::Msg;
+use crate::questions::{Vote, VoteOutcome};
 use crate::shutdown::Shutdown;
 
 /// An answer that takes longer than this shows "typing…" first.
@@ -162,6 +163,27 @@ impl Out<'_> {
     }
 }
 
+/// Records a vote through the engine (kept with the questions log) and counts it.
+async fn vote(shared: &Shared, token: String, helpful: bool) -> Option<VoteOutcome> {
+    let vote = if helpful {
+        Vote::Helpful
+    } else {
+        Vote::Unhelpful
+    };
+    match shared.assistant.feedback(token, vote).await {
+        Ok(outcome) => {
+            if outcome == VoteOutcome::Recorded {
+                shared.feedback.record(helpful);
+            }
+            Some(outcome)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not record Teams feedback");
+            None
+        }
+    }
+}
+
 async fn handle(shared: Arc<Shared>, connector: Arc<Connector>, a: Activity) {
     let Some(routed) = convert::activity(&a) else {
         return;
@@ -173,20 +195,25 @@ async fn handle(shared: Arc<Shared>, connector: Arc<Connector>, a: Activity) {
             out.send(&connector, &card::welcome()).await;
             return;
         }
-        Routed::Feedback { helpful, doc, lang } => {
-            shared.feedback.record(helpful, &doc);
+        Routed::Feedback {
+            helpful,
+            token,
+            lang,
+        } => {
             let lang = lang.unwrap_or(default_language);
-            out.send(
-                &connector,
-                &card::notice(Msg::TeamsFeedbackThanks.text(lang)),
-            )
-            .await;
+            let said = match vote(&shared, token, helpful).await {
+                Some(VoteOutcome::Recorded) => Msg::TeamsFeedbackThanks,
+                Some(VoteOutcome::AlreadyRecorded) => Msg::FeedbackAlready,
+                Some(VoteOutcome::Unknown) => Msg::FeedbackUnknown,
+                None => Msg::InternalError,
+            };
+            out.send(&connector, &card::notice(said.text(lang))).await;
             return;
         }
         Routed::Reaction { reply_to, helpful } => {
             // Reactions are silent; only those on an answer count.
-            if let Some(doc) = shared.sent_answers.doc(&reply_to) {
-                shared.feedback.record(helpful, &doc);
+            if let Some(token) = shared.sent_answers.token(&reply_to) {
+                vote(&shared, token, helpful).await;
             }
             return;
         }
@@ -223,9 +250,12 @@ async fn handle(shared: Arc<Shared>, connector: Arc<Connector>, a: Activity) {
     match intake::plan(scope, &reply) {
         Plan::Reply(message) => {
             let sent = out.send(&connector, &message).await;
-            let answer = reply.hits.first().filter(|_| reply.answered == Some(true));
-            if let (Some(id), Some(hit)) = (sent.filter(|id| !id.is_empty()), answer) {
-                shared.sent_answers.remember(&id, &hit.doc_id);
+            let token = reply
+                .feedback
+                .as_deref()
+                .filter(|_| reply.answered == Some(true));
+            if let (Some(id), Some(token)) = (sent.filter(|id| !id.is_empty()), token) {
+                shared.sent_answers.remember(&id, token);
             }
         }
         Plan::MoveToPersonal { lang } => {

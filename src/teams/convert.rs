@@ -46,7 +46,8 @@ pub enum Routed {
     /// A "Helpful? yes/no" press: record it and thank the person.
     Feedback {
         helpful: bool,
-        doc: String,
+        /// The answer's feedback token.
+        token: String,
         lang: Option<Language>,
     },
     /// guichet was added to a personal chat: say hello in both languages.
@@ -108,10 +109,10 @@ fn message(a: &Activity, scope: Scope) -> Option<Routed> {
     if let Some(submit) = a.value.as_ref().and_then(Submit::from_activity_value) {
         match submit {
             Submit::Action(action) => incoming.action = Some(action),
-            Submit::Feedback { helpful, doc } => {
+            Submit::Feedback { helpful, token } => {
                 return Some(Routed::Feedback {
                     helpful,
-                    doc,
+                    token,
                     lang: lang_hint,
                 });
             }
@@ -355,12 +356,16 @@ mod tests {
         assert_eq!(scope, Scope::Personal);
         assert_eq!(incoming.action, Some(Action::MakeRequest));
         let mut fb = v.clone();
-        fb["value"] = json!({"guichet": "feedback", "helpful": false, "doc": "oncopole"});
+        fb["value"] = json!({"guichet": "feedback", "helpful": false, "token": "tok"});
         fb["conversation"]["conversationType"] = json!("channel");
         match activity(&parse(&fb)) {
-            Some(Routed::Feedback { helpful, doc, lang }) => {
+            Some(Routed::Feedback {
+                helpful,
+                token,
+                lang,
+            }) => {
                 assert!(!helpful);
-                assert_eq!(doc, "oncopole");
+                assert_eq!(token, "tok");
                 assert_eq!(lang, Some(Language::En));
             }
             other => panic!("{other:?}"),

@@ -92,6 +92,7 @@ mod tests {
             awaiting,
             request: None,
             actions,
+            feedback: None,
         }
     }
 

@@ -52,15 +52,14 @@ pub struct FeedbackCounts {
 }
 
 impl FeedbackCounts {
-    /// Records one press on the answer whose first excerpt came from `doc`.
-    pub fn record(&self, helpful: bool, doc: &str) {
+    /// Counts one recorded vote (the vote itself is kept with the questions log).
+    pub fn record(&self, helpful: bool) {
         let counter = if helpful {
             &self.helpful
         } else {
             &self.not_helpful
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(helpful, doc, "teams answer feedback");
     }
 
     /// (helpful, not helpful) so far.
@@ -72,8 +71,8 @@ impl FeedbackCounts {
     }
 }
 
-/// The answers guichet sent (the Connector's id of each message → the document of its first
-/// excerpt), so that a reaction on an answer can count as feedback. Bounded: the oldest are
+/// The answers guichet sent (the Connector's id of each message → its feedback token), so
+/// that a reaction on an answer can count as feedback. Bounded: the oldest are
 /// forgotten first.
 #[derive(Debug, Default)]
 pub struct SentAnswers {
@@ -87,11 +86,11 @@ impl SentAnswers {
     /// The most answers remembered.
     pub const MAX: usize = 10_000;
 
-    pub fn remember(&self, message_id: &str, doc: &str) {
+    pub fn remember(&self, message_id: &str, token: &str) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let (docs, order) = &mut *inner;
         if docs
-            .insert(message_id.to_string(), doc.to_string())
+            .insert(message_id.to_string(), token.to_string())
             .is_none()
         {
             order.push_back(message_id.to_string());
@@ -103,8 +102,9 @@ impl SentAnswers {
         }
     }
 
-    /// The document of the answer `message_id`, if guichet sent it (and still remembers).
-    pub fn doc(&self, message_id: &str) -> Option<String> {
+    /// The feedback token of the answer `message_id`, if guichet sent it (and still
+    /// remembers).
+    pub fn token(&self, message_id: &str) -> Option<String> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.0.get(message_id).cloned()
     }
@@ -186,14 +186,15 @@ mod tests {
     fn sent_answers_are_remembered_up_to_a_bound_oldest_forgotten_first() {
         let sent = SentAnswers::default();
         sent.remember("1:first", "oncopole");
-        assert_eq!(sent.doc("1:first").as_deref(), Some("oncopole"));
-        assert_eq!(sent.doc("1:other"), None);
+        assert_eq!(sent.token("1:first").as_deref(), Some("oncopole"));
+        assert_eq!(sent.token("1:other"), None);
         for i in 0..SentAnswers::MAX {
             sent.remember(&format!("1:{i}"), "doc");
         }
-        assert_eq!(sent.doc("1:first"), None, "the oldest was forgotten");
+        assert_eq!(sent.token("1:first"), None, "the oldest was forgotten");
         assert_eq!(
-            sent.doc(&format!("1:{}", SentAnswers::MAX - 1)).as_deref(),
+            sent.token(&format!("1:{}", SentAnswers::MAX - 1))
+                .as_deref(),
             Some("doc")
         );
     }

@@ -66,6 +66,9 @@ pub(super) fn build_widget_js(config: &Config) -> String {
             "source": Msg::Source.text(lang),
             "network": Msg::WebNetworkError.text(lang),
             "welcome": Msg::Help.text(lang),
+            "feedbackAsk": Msg::FeedbackAsk.text(lang),
+            "feedbackYes": Msg::FeedbackYes.text(lang),
+            "feedbackNo": Msg::FeedbackNo.text(lang),
             "welcomeActions": [{"id": Action::MakeRequest.id(), "label": Action::MakeRequest.label(lang)}],
         })
     };

@@ -18,6 +18,7 @@
 
 pub mod chat;
 pub mod connections;
+mod feedback;
 pub mod limits;
 pub mod staff;
 
@@ -217,6 +218,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/session", post(chat::new_session))
         .route("/api/chat", post(chat::chat))
+        .route("/api/feedback", post(feedback::api_vote))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             chat::rate_limit,
@@ -230,6 +232,10 @@ pub fn app(state: AppState) -> Router {
         .route("/widget.css", get(chat::widget_css))
         .route("/site.css", get(chat::site_css))
         .route("/healthz", get(healthz))
+        .route(
+            "/feedback/{token}",
+            get(feedback::confirm_page).post(feedback::post_vote),
+        )
         .merge(api)
         .merge(staff::routes())
         .fallback(not_found)
@@ -272,16 +278,23 @@ pub async fn serve_with(
 }
 
 /// `{"status": "ok"}` when every supervised part runs, else `"degraded"`, with each
-/// part's state (`running`, `restarting` with its last error, `stopped`) and restart
-/// count. Always 200: the web server itself answers.
-async fn healthz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Json<serde_json::Value> {
-    let health = state.health();
-    Json(json!({
-        "status": if health.all_running() { "ok" } else { "degraded" },
-        "parts": health.parts(),
-    }))
+/// part's state (`running`, `reconnecting` or `restarting` with its last error and since
+/// when, `stopped`), restart count, and the knowledge in use (with its last refused
+/// reload). 200, except 503 (`"down"`) once a channel has been down longer than
+/// `web.channel_down_seconds`.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let assistant = state.assistant();
+    let (failing, report) = state.health().report(
+        &assistant.metrics().links(),
+        assistant.knowledge(),
+        Duration::from_secs(state.inner.web.channel_down_seconds),
+    );
+    let status = if failing {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(report)).into_response()
 }
 
 async fn not_found() -> AppError {

@@ -400,3 +400,168 @@ async fn the_widget_embedded_in_an_allowed_site_answers_from_guichets_origin() {
     assert_eq!(placed, "SCRIPT", "the widget appears where the snippet is");
     chromium.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_votes_on_an_answer_with_the_keyboard_and_staff_see_it_counted_and_mark_it() {
+    let app = spawn_app().await;
+    let chromium = Chromium::launch().await;
+    let page = chromium.open(&app.url("/?lang=en")).await;
+    wait_for(
+        &page,
+        "!!document.querySelector('.guichet textarea')",
+        "the widget",
+    )
+    .await;
+    send(&page, "Who created Oncopole?").await;
+    let down = ".guichet-msg-bot:last-child .guichet-feedback button[data-vote=\"down\"]";
+    wait_for(
+        &page,
+        &format!("!!document.querySelector('{down}')"),
+        "the feedback buttons under the answer",
+    )
+    .await;
+    let labels = page
+        .evaluate(
+            "Array.from(document.querySelectorAll('.guichet-msg-bot:last-child .guichet-feedback button'))\
+             .map(b => b.getAttribute('aria-label')).join('|')",
+        )
+        .await
+        .unwrap()
+        .into_value::<String>()
+        .unwrap();
+    assert_eq!(
+        labels, "This answered my question|It did not",
+        "labelled buttons"
+    );
+    let group = page
+        .evaluate("document.querySelector('.guichet-msg-bot:last-child .guichet-feedback').getAttribute('role')")
+        .await
+        .unwrap()
+        .into_value::<String>()
+        .unwrap();
+    assert_eq!(group, "group");
+
+    // With the keyboard only: focus the button, press Enter.
+    page.find_element(down)
+        .await
+        .unwrap()
+        .focus()
+        .await
+        .unwrap()
+        .press_key("Enter")
+        .await
+        .unwrap();
+    let status = wait_for(
+        &page,
+        "(document.querySelector('.guichet-msg-bot:last-child .guichet-feedback-status') || {}).textContent",
+        "the vote's confirmation",
+    )
+    .await;
+    assert!(
+        status
+            .as_str()
+            .unwrap()
+            .contains("your feedback is recorded"),
+        "{status}"
+    );
+    let disabled = page
+        .evaluate("Array.from(document.querySelectorAll('.guichet-msg-bot:last-child .guichet-vote')).every(b => b.disabled)")
+        .await
+        .unwrap()
+        .into_value::<bool>()
+        .unwrap();
+    assert!(disabled, "one vote per answer: both buttons are disabled");
+
+    // Staff sign in and find the vote in the questions queue.
+    let staff = chromium.open(&app.url("/staff/login?lang=en")).await;
+    wait_for(
+        &staff,
+        "!!document.querySelector('#username')",
+        "the sign-in form",
+    )
+    .await;
+    for (field, value) in [("#username", STAFF_USER), ("#password", STAFF_PASSWORD)] {
+        staff
+            .find_element(field)
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap()
+            .type_str(value)
+            .await
+            .unwrap();
+    }
+    staff
+        .find_element("form.login button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Signed in: the header links to the questions queue.
+    let link = ".staff-nav a[href=\"/staff/questions\"]";
+    wait_for(
+        &staff,
+        &format!("!!document.querySelector('{link}')"),
+        "the staff header's link to the questions",
+    )
+    .await;
+    staff
+        .find_element(link)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let table = wait_for(
+        &staff,
+        "document.querySelector('table.questions') && document.querySelector('table.questions').innerText",
+        "the questions queue",
+    )
+    .await;
+    let table = table.as_str().unwrap().to_string();
+    assert!(
+        table.contains("Oncopole") && table.contains("voted unhelpful (1)"),
+        "{table}"
+    );
+    let votes = staff
+        .evaluate("document.querySelector('p.votes').textContent")
+        .await
+        .unwrap()
+        .into_value::<String>()
+        .unwrap();
+    assert_eq!(votes, "Votes in this period: 0 helpful, 1 not helpful.");
+
+    // Mark the group "added to the knowledge base".
+    staff
+        .evaluate(
+            "(() => { const row = Array.from(document.querySelectorAll('table.questions tbody tr'))\
+             .find(r => r.innerText.includes('Oncopole')); \
+             row.querySelector('select').value = 'added'; \
+             row.querySelector('form button').click(); return true; })()",
+        )
+        .await
+        .unwrap();
+    let flash = wait_for(
+        &staff,
+        "(document.querySelector('.flash') || {}).textContent",
+        "the confirmation of the mark",
+    )
+    .await;
+    assert_eq!(
+        flash.as_str().unwrap(),
+        "The question group is marked: Added to the knowledge base."
+    );
+    let state = staff
+        .evaluate(
+            "Array.from(document.querySelectorAll('table.questions tbody tr'))\
+             .find(r => r.innerText.includes('Oncopole')).querySelector('td.state').textContent",
+        )
+        .await
+        .unwrap()
+        .into_value::<String>()
+        .unwrap();
+    assert_eq!(state, "Added to the knowledge base");
+    chromium.close().await;
+}

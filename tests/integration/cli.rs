@@ -454,3 +454,70 @@ fn hash_password_typed_at_a_terminal_is_not_echoed() {
         "the password must not be echoed: {after}"
     );
 }
+
+#[test]
+fn staff_list_mark_and_export_the_questions_queue_from_the_command_line() {
+    let s = setup("");
+    let replies = chat_json(
+        &s,
+        &[
+            "Where can I park my bicycle near your office?",
+            "where to park a bicycle near the office",
+            "Who created Oncopole?",
+        ],
+    );
+    assert_eq!(replies[0]["answered"], false, "{}", replies[0]);
+    assert_eq!(replies[2]["answered"], true, "{}", replies[2]);
+    assert!(
+        replies[2]["feedback"].is_string(),
+        "answers carry a feedback token"
+    );
+
+    let out = guichet(&s, &["questions", "list", "--json", "--since", "7"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let groups: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let bicycle = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["examples"][0].as_str().unwrap_or("").contains("bicycle"))
+        .unwrap_or_else(|| panic!("a bicycle group in {groups}"));
+    assert_eq!(bicycle["count"], 2, "{bicycle}");
+    assert_eq!(bicycle["state"], "open");
+    assert_eq!(bicycle["reasons"]["fallback"], 2);
+    assert_eq!(bicycle["channels"], serde_json::json!(["terminal"]));
+    let id = bicycle["id"].as_str().unwrap().to_string();
+    assert!(stdout(&guichet(&s, &["questions", "list"])).contains(&id));
+
+    let out = guichet(&s, &["questions", "mark", &id, "ignore", "--by", "ana"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout(&out).trim(), format!("{id} → ignored"));
+    let out = guichet(&s, &["questions", "mark", &id, "done"]);
+    assert!(!out.status.success(), "an unknown state is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out-of-scope"));
+    let out = guichet(&s, &["questions", "mark", "000000000000", "added"]);
+    assert!(!out.status.success(), "an unknown group is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no question group"));
+
+    let groups: serde_json::Value =
+        serde_json::from_str(&stdout(&guichet(&s, &["questions", "list", "--json"]))).unwrap();
+    let marked = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(marked["state"], "ignored", "the mark is kept");
+
+    let csv = stdout(&guichet(&s, &["questions", "export"]));
+    assert!(csv.starts_with("id,state,count,first_seen,"), "{csv}");
+    assert!(csv.contains(&format!("{id},ignored,2,")), "{csv}");
+}

@@ -221,13 +221,14 @@ fn button_ids_round_trip_for_every_action_and_for_feedback() {
     for helpful in [true, false] {
         let id = ButtonId::Feedback {
             helpful,
-            doc: "oncopole-en".into(),
+            token: TOKEN.into(),
         };
+        assert!(id.to_custom_id().len() <= render::MAX_CUSTOM_ID);
         assert_eq!(ButtonId::parse(&id.to_custom_id()), Some(id));
     }
     let long = ButtonId::Feedback {
         helpful: true,
-        doc: "x".repeat(500),
+        token: "x".repeat(500),
     };
     assert!(long.to_custom_id().len() <= render::MAX_CUSTOM_ID);
     assert!(ButtonId::parse(&long.to_custom_id()).is_some());
@@ -246,24 +247,28 @@ fn button_ids_round_trip_for_every_action_and_for_feedback() {
 fn a_feedback_press_is_recorded_and_never_reaches_the_engine() {
     let custom_id = ButtonId::Feedback {
         helpful: false,
-        doc: "cihr-en".into(),
+        token: TOKEN.into(),
     }
     .to_custom_id();
     match convert::interaction(
         &interaction(InteractionKind::Button { custom_id }, "en"),
         &Access::default(),
     ) {
-        Some(Routed::Feedback { helpful, doc, user }) => {
+        Some(Routed::Feedback {
+            helpful,
+            token,
+            user,
+        }) => {
             assert!(!helpful);
-            assert_eq!(doc, "cihr-en");
+            assert_eq!(token, TOKEN, "the whole token comes back");
             assert_eq!(user, USER);
         }
         other => panic!("expected feedback, got {other:?}"),
     }
     let counts = FeedbackCounts::default();
-    counts.record(true, "a");
-    counts.record(false, "a");
-    counts.record(true, "b");
+    counts.record(true);
+    counts.record(false);
+    counts.record(true);
     assert_eq!(counts.totals(), (2, 1));
 }
 
@@ -364,6 +369,9 @@ fn hit(title: &str, excerpt: Excerpt, lang: Language, url: Option<&str>) -> Hit 
     }
 }
 
+/// A feedback token as the engine hands them out (65 characters).
+const TOKEN: &str = "0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210";
+
 fn answer(text: &str, hits: Vec<Hit>) -> Reply {
     Reply {
         text: text.into(),
@@ -374,6 +382,7 @@ fn answer(text: &str, hits: Vec<Hit>) -> Reply {
         awaiting: None,
         request: None,
         actions: vec![Action::MakeRequest],
+        feedback: Some(TOKEN.into()),
     }
 }
 
@@ -635,11 +644,11 @@ fn an_answer_has_the_engines_buttons_and_helpful_buttons_and_a_fallback_has_no_f
             Some(ButtonId::Action(Action::MakeRequest)),
             Some(ButtonId::Feedback {
                 helpful: true,
-                doc: "oncopole-en".into()
+                token: TOKEN.into()
             }),
             Some(ButtonId::Feedback {
                 helpful: false,
-                doc: "oncopole-en".into()
+                token: TOKEN.into()
             }),
         ]
     );

@@ -33,6 +33,12 @@ struct Daemon {
 impl Daemon {
     /// Writes the configuration (plain IMAP and SMTP on loopback unless `tls`).
     fn new(rig: &MailRig, tls: bool, extra_mail: &str) -> Daemon {
+        Daemon::with_web(rig, tls, extra_mail, false)
+    }
+
+    /// The same, with `web.public_url` set to the daemon's own address when
+    /// `public_url` (answers then end with feedback links to it).
+    fn with_web(rig: &MailRig, tls: bool, extra_mail: &str, public_url: bool) -> Daemon {
         let data = TempDir::new().unwrap();
         let config = data.path().join("guichet.toml");
         let (imap_port, imap_security, smtp_security) = if tls {
@@ -53,6 +59,7 @@ impl Daemon {
 dir = {knowledge:?}
 [web]
 listen = "127.0.0.1:{web_port}"
+{public_url}
 [mail]
 enabled = true
 address = "contact@{domain}"
@@ -76,6 +83,11 @@ ca_file = {ca:?}
             knowledge = bundled_dir().display().to_string(),
             domain = rig.domain,
             smtp_port = rig.smtp_port,
+            public_url = if public_url {
+                format!("public_url = \"http://127.0.0.1:{web_port}/\"")
+            } else {
+                String::new()
+            },
         );
         std::fs::write(&config, text).unwrap();
         let log = data.path().join("guichet.log");
@@ -2171,4 +2183,137 @@ fn names_and_organizations_confirmed_by_email_lose_control_and_bidi_characters()
         "{}",
         request.organization
     );
+}
+
+/// The feedback link after `label` in an answer's text part (`label <url>`).
+fn feedback_link(text: &str, label: &str) -> String {
+    let flat = text.replace("\r\n", "\n");
+    let start = flat
+        .find(&format!("{label} <"))
+        .unwrap_or_else(|| panic!("no \"{label}\" link in:\n{text}"))
+        + label.len()
+        + 2;
+    let rest: String = flat[start..]
+        .chars()
+        .take_while(|c| *c != '>')
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    rest
+}
+
+#[test]
+fn the_feedback_link_of_an_answer_email_records_one_vote_and_opening_it_records_nothing() {
+    let rig = MailRig::start();
+    let mut daemon = Daemon::with_web(&rig, false, "", true);
+    daemon.start(&rig);
+    let contact = rig.address("contact");
+    let alice = rig.address("alice");
+    rig.send_raw(
+        &alice,
+        &[&contact],
+        &message(
+            &format!("Alice Martin <{alice}>"),
+            &contact,
+            "fb1@alice.test",
+            "Oncopole",
+            "Hello,\n\nWho created Oncopole?\n\nAlice Martin\n514 555-0100",
+            "",
+        ),
+    );
+    let answers = rig.wait_for("alice", "INBOX", 1, WAIT);
+    let answer = read(&answers[0]);
+    assert!(
+        answer.text.contains("Did this answer your question?"),
+        "the answer asks for feedback:\n{}",
+        answer.text
+    );
+    let up = feedback_link(&answer.text, "This answered my question");
+    let down = feedback_link(&answer.text, "It did not");
+    let base = format!("http://127.0.0.1:{}/feedback/", daemon.web_port);
+    assert!(
+        up.starts_with(&base) && up.ends_with("?vote=up&lang=en"),
+        "{up}"
+    );
+    assert!(
+        down.starts_with(&base) && down.ends_with("?vote=down&lang=en"),
+        "{down}"
+    );
+    for personal in ["alice", "Alice", "Martin", "555"] {
+        assert!(!up.contains(personal), "no personal data in the link: {up}");
+    }
+    assert!(
+        answer.html.contains(&up.replace('&', "&amp;")),
+        "the HTML part has the link too"
+    );
+
+    let db = daemon.db();
+    let votes = || {
+        SqliteStore::open(&db)
+            .unwrap()
+            .questions_since(time::OffsetDateTime::now_utc().date() - time::Duration::days(1))
+            .unwrap()
+            .into_iter()
+            .filter_map(|q| q.vote)
+            .collect::<Vec<_>>()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        // A mail scanner opens both links: nothing is recorded.
+        for link in [&up, &down] {
+            let r = client.get(link.as_str()).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            let page = r.text().await.unwrap();
+            assert!(page.contains("method=\"post\""), "{page}");
+        }
+        assert!(votes().is_empty(), "opening a link records nothing");
+
+        let action = up.split('?').next().unwrap().to_string();
+        let post = |vote: &'static str| {
+            client
+                .post(action.as_str())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("vote={vote}&lang=en"))
+                .send()
+        };
+        let r = post("up").await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("your feedback is recorded"));
+        let r = post("down").await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::CONFLICT, "single use");
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("A vote was already recorded for this answer. Thank you!"));
+    });
+    assert_eq!(
+        votes(),
+        [guichet::questions::Vote::Helpful],
+        "one vote, the first"
+    );
+    let logged = SqliteStore::open(&db)
+        .unwrap()
+        .questions_since(time::OffsetDateTime::now_utc().date() - time::Duration::days(1))
+        .unwrap();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0].channel, guichet::requests::model::Channel::Email);
+    assert!(
+        !logged[0].passages.is_empty(),
+        "the passages shown are kept"
+    );
+    for personal in ["Alice", "Martin", "555", "alice"] {
+        assert!(
+            !logged[0].text.contains(personal),
+            "{personal} kept in {:?}",
+            logged[0].text
+        );
+    }
 }

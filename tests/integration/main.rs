@@ -3,11 +3,15 @@
 mod answers;
 mod assistant;
 mod browser;
+mod check;
 mod cli;
 mod discord;
 mod helpers;
 mod knowledge_files;
+mod live;
 mod mail;
 mod mail_rig;
+mod metrics;
+mod questions;
 mod teams;
 mod web;

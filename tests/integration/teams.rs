@@ -764,7 +764,7 @@ async fn in_a_channel_guichet_answers_mentions_only() {
 }
 
 #[tokio::test]
-async fn being_added_says_hello_in_both_languages_and_feedback_is_thanked() {
+async fn being_added_says_hello_in_both_languages_and_feedback_is_recorded_once_and_thanked() {
     let app = spawn().await;
     let posts = app
         .say(&app.fixture("conversation-update-bot-added.json"), 1)
@@ -778,15 +778,35 @@ async fn being_added_says_hello_in_both_languages_and_feedback_is_thanked() {
         text.contains(Msg::TeamsWelcome.text(Language::En)),
         "{text}"
     );
+    // Feedback on an answer is recorded once, through the engine.
+    let answer = app
+        .say(&app.personal("Who created Oncopole?", "en-US"), 1)
+        .await;
+    let yes = button(&answer[0].body, Msg::TeamsHelpfulYes.text(Language::En));
+    assert!(
+        yes["token"].as_str().is_some_and(|t| t.len() == 65),
+        "the button carries the answer's feedback token: {yes}"
+    );
+    let posts = app.say(&app.press(yes.clone()), 1).await;
+    assert_eq!(
+        posts[0].body["text"],
+        Msg::TeamsFeedbackThanks.text(Language::En)
+    );
+    let posts = app.say(&app.press(yes), 1).await;
+    assert_eq!(
+        posts[0].body["text"],
+        Msg::FeedbackAlready.text(Language::En),
+        "a second press changes nothing"
+    );
     let posts = app
         .say(
-            &app.press(json!({"guichet": "feedback", "helpful": true, "doc": "oncopole"})),
+            &app.press(json!({"guichet": "feedback", "helpful": true, "token": "forged"})),
             1,
         )
         .await;
     assert_eq!(
         posts[0].body["text"],
-        Msg::TeamsFeedbackThanks.text(Language::En)
+        Msg::FeedbackUnknown.text(Language::En)
     );
     // A reaction is silent (a like on an answer counts as "helpful", in the log).
     let mut like = app.personal("", "en-US");

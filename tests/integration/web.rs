@@ -850,10 +850,16 @@ async fn the_chat_page_is_bilingual_accessible_and_sent_with_security_headers() 
 
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status(), StatusCode::OK);
+    let health: Value = health.json().await.unwrap();
     assert_eq!(
-        health.json::<Value>().await.unwrap(),
-        json!({"status": "ok", "parts": {}}),
-        "no channel but the web is enabled"
+        (&health["status"], &health["parts"]),
+        (&json!("ok"), &json!({})),
+        "no channel but the web is enabled: {health}"
+    );
+    assert!(
+        health["knowledge"]["documents"].as_u64() > Some(0)
+            && health["knowledge"]["reload_error"].is_null(),
+        "the knowledge in use: {health}"
     );
     assert_eq!(app.get("/nope", None).await.status(), StatusCode::NOT_FOUND);
 }
@@ -1949,4 +1955,136 @@ async fn a_channel_that_fails_is_restarted_and_healthz_says_so_while_the_chat_an
     let session = app.new_session("en").await;
     let reply = app.say(&session, "What is the SPOR SUPPORT Unit?").await;
     assert_eq!(reply["answered"], true, "{reply}");
+}
+
+#[tokio::test]
+async fn staff_erase_a_person_from_a_request_page_after_confirming_and_the_erasure_is_logged() {
+    let app = spawn_app().await;
+    let session = app.new_session("en").await;
+    let (reference, _) =
+        english_intake(&app, &session, "Erin Eraseme", "erin.eraseme@umontreal.ca").await;
+    let other = app.new_session("en").await;
+    let (kept, _) = english_intake(&app, &other, "Kim Keep", "kim.keep@mcgill.ca").await;
+    let cookie = app.staff_login().await;
+    let path = format!("/staff/requests/{reference}");
+    let detail = app.get_page(&format!("{path}?lang=en"), &cookie).await;
+    assert!(
+        detail.contains(&format!("href=\"{path}/erase\"")),
+        "the request page offers the erasure"
+    );
+
+    // The link only opens a confirmation; nothing is erased yet.
+    let confirm = app.get_page(&format!("{path}/erase"), &cookie).await;
+    assert!(confirm.contains("Erin Eraseme") && confirm.contains("erin.eraseme@umontreal.ca"));
+    assert!(confirm.contains("cannot be undone"));
+    let parsed = RequestRef::parse(&reference).unwrap();
+    assert!(app.store.get_request(&parsed).unwrap().is_some());
+
+    let csrf = csrf_of(&confirm);
+    let r = app
+        .post_form(
+            &format!("{path}/erase"),
+            Some(&cookie),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "anti-forgery token needed"
+    );
+    let r = app
+        .post_form(&format!("{path}/erase"), Some(&cookie), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "the confirmation is needed"
+    );
+    assert!(app.store.get_request(&parsed).unwrap().is_some());
+
+    let r = app
+        .post_form(
+            &format!("{path}/erase"),
+            Some(&cookie),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/staff");
+    let list = app.get_page("/staff", &cookie).await;
+    assert!(
+        list.contains("Erased: 1 request(s), 1 conversation(s)"),
+        "{}",
+        flash_of(&list).unwrap_or("no message")
+    );
+    assert!(!list.contains("Erin Eraseme") && list.contains("Kim Keep"));
+    assert!(app.store.get_request(&parsed).unwrap().is_none());
+    let kept = RequestRef::parse(&kept).unwrap();
+    assert!(
+        app.store.get_request(&kept).unwrap().is_some(),
+        "only that person"
+    );
+    let conn = rusqlite_count(&app, "SELECT count(*) FROM erasures WHERE \"by\" = 'ana'");
+    assert_eq!(conn, 1, "the erasure is logged with who did it");
+}
+
+fn rusqlite_count(app: &TestApp, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(app.config.database_path()).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[tokio::test]
+async fn the_request_list_is_paged_a_hundred_at_a_time_and_sorted_by_any_column() {
+    let app = spawn_app().await;
+    let start = OffsetDateTime::now_utc() - time::Duration::days(1);
+    for i in 0..105 {
+        let name = format!("Person {:03}", 104 - i);
+        app.store
+            .create_request(
+                new_request(&name, &format!("p{i}@example.org")),
+                start + time::Duration::minutes(i),
+            )
+            .unwrap();
+    }
+    let cookie = app.staff_login().await;
+    let rows = |html: &str| {
+        html.matches("<tr><th scope=\"row\"><a href=\"/staff/requests/")
+            .count()
+    };
+    let first = app.get_page("/staff?lang=en", &cookie).await;
+    assert_eq!(rows(&first), 100, "a page holds a hundred requests");
+    assert!(first.contains("105 request"), "the count is of every match");
+    assert!(first.contains("Page 1 of 2"));
+    assert!(first.contains("aria-sort=\"descending\""), "newest first");
+    assert!(first.contains("rel=\"next\" href=\"/staff?page=2\""));
+    let second = app.get_page("/staff?page=2", &cookie).await;
+    assert_eq!(rows(&second), 5);
+    assert!(
+        second.contains("Person 104") && !second.contains("Person 000"),
+        "the oldest are on the last page"
+    );
+    assert!(
+        !second.contains("summary-title"),
+        "the summary is on the first page only"
+    );
+
+    let by_name = app.get_page("/staff?sort=name&dir=asc", &cookie).await;
+    let a = by_name
+        .find("Person 000")
+        .expect("Person 000 on the first page");
+    let b = by_name
+        .find("Person 001")
+        .expect("Person 001 on the first page");
+    assert!(a < b, "sorted by name");
+    assert!(
+        !by_name.contains("Person 104"),
+        "the last name is on page 2"
+    );
+    assert!(by_name.contains("href=\"/staff?sort=name&amp;dir=asc&amp;page=2\""));
+    let filtered = app
+        .get_page("/staff?q=Person%2010&sort=name&dir=desc", &cookie)
+        .await;
+    assert_eq!(rows(&filtered), 5, "Person 100 to 104");
+    assert!(filtered.find("Person 104").unwrap() < filtered.find("Person 100").unwrap());
 }

@@ -34,6 +34,7 @@ use super::ledger::{Ledger, Outcome};
 use super::process::{Handled, Processor};
 use super::MailError;
 use crate::config::Security;
+use crate::metrics::MailEvent;
 use folders::keep_folders;
 use large::{read_message, sizes};
 
@@ -123,6 +124,7 @@ pub async fn run(
         {
             Ok(()) => return,
             Err(e) => {
+                processor.metrics().link_down("mail", &e);
                 if let Some(message) = memory.reading.take() {
                     tracing::warn!(uid = message.1, "the connection failed while reading a large message by its structure: it will be read from its beginning");
                     memory.unstructured.insert(message);
@@ -240,6 +242,7 @@ async fn session(
     memory: &mut Memory,
 ) -> Result<(), MailError> {
     let mut session = connect(settings).await?;
+    processor.metrics().link_up("mail");
     for folder in [
         &settings.done_folder,
         &settings.quarantine_folder,
@@ -400,6 +403,8 @@ async fn drain(
         None => BTreeMap::new(),
     };
     let found = uids.len();
+    let backlog = uids.iter().filter(|&&uid| uid > last_uid).count();
+    processor.metrics().set_inbox_backlog(backlog as u64);
     for uid in uids {
         let folder = if uid <= last_uid {
             // Decided before a restart, but not moved yet.
@@ -423,6 +428,16 @@ async fn drain(
                 blocking(move || p.handle(&raw, OffsetDateTime::now_utc())).await??;
             if handled.queued > 0 {
                 outbox.notify_one();
+            }
+            let metrics = processor.metrics();
+            metrics.inbox_message_handled();
+            if !handled.already {
+                match handled.outcome {
+                    Outcome::Quarantined => metrics.mail(MailEvent::Quarantined),
+                    Outcome::Bounce => metrics.mail(MailEvent::Bounced),
+                    Outcome::Ignored => metrics.mail(MailEvent::LoopRule),
+                    _ => {}
+                }
             }
             tracing::debug!(
                 uid,

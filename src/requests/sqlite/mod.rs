@@ -15,13 +15,14 @@ use super::model::{
     TranscriptEntry, MAX_NOTE_CHARS, MAX_TRANSCRIPT_ENTRIES,
 };
 use super::{
-    Change, Erasure, LoggedQuestion, QuestionOutcome, RequestFilter, RequestStore, StoreError,
-    StoredConversation, GUICHET_ACTOR,
+    Change, Erasure, LoggedQuestion, RequestFilter, RequestStore, StoreError, StoredConversation,
+    GUICHET_ACTOR,
 };
 use crate::language::Language;
 use rows::*;
 use schema::MIGRATIONS;
 
+mod questions;
 mod rows;
 mod schema;
 
@@ -529,56 +530,60 @@ impl RequestStore for SqliteStore {
     fn log_question(&self, question: &LoggedQuestion) -> Result<(), StoreError> {
         self.lock()
             .prepare_cached(
-                "INSERT INTO questions_log (day, channel, language, outcome, text)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO questions_log
+                    (day, channel, language, outcome, text, token, passages, low_margin, vote)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 question.day.to_string(),
                 question.channel.code(),
                 question.language.code(),
                 question.outcome.code(),
-                question.text
+                question.text,
+                question.token,
+                question.passages.join("\n"),
+                question.low_margin,
+                question.vote.map(crate::questions::Vote::code),
             ])?;
         Ok(())
     }
 
     fn questions_since(&self, since: time::Date) -> Result<Vec<LoggedQuestion>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT day, channel, language, outcome, text FROM questions_log
-             WHERE day >= ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([since.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (day, channel, language, outcome, text) = row?;
-            out.push(LoggedQuestion {
-                day: time::Date::parse(
-                    &day,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .map_err(|e| corrupt("question day", e))?,
-                channel: Channel::parse_code(&channel)
-                    .ok_or_else(|| corrupt("question channel", &channel))?,
-                language: match language.as_str() {
-                    "fr" => Language::Fr,
-                    "en" => Language::En,
-                    other => return Err(corrupt("question language", other)),
-                },
-                outcome: QuestionOutcome::parse(&outcome)
-                    .ok_or_else(|| corrupt("question outcome", &outcome))?,
-                text,
-            });
-        }
-        Ok(out)
+        questions::since(&self.lock(), since)
+    }
+
+    fn record_vote(
+        &self,
+        token_id: &str,
+        vote: crate::questions::Vote,
+        now: OffsetDateTime,
+    ) -> Result<crate::questions::VoteOutcome, StoreError> {
+        let at = db_time("vote time", now)?;
+        self.write(|conn| questions::record_vote(conn, token_id, vote, &at))
+    }
+
+    fn question_marks(&self) -> Result<Vec<(String, crate::questions::GroupState)>, StoreError> {
+        questions::marks(&self.lock())
+    }
+
+    fn mark_question_group(
+        &self,
+        wording: &str,
+        state: crate::questions::GroupState,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let by = staff_name("by", by)?;
+        let at = db_time("mark time", now)?;
+        self.write(|conn| questions::mark(conn, wording, state, &by, &at))
+    }
+
+    fn feedback_key(&self) -> Result<Vec<u8>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT \"key\" FROM feedback_key WHERE id = 1", [], |r| {
+                r.get(0)
+            })?)
     }
 
     fn erase_person(
@@ -679,8 +684,14 @@ impl crate::privacy::PersonalData for SqliteStore {
     }
 
     fn purge(&self, before: OffsetDateTime) -> Result<usize, crate::privacy::PrivacyError> {
-        self.purge_conversations(before)
-            .map_err(|e| crate::privacy::PrivacyError::new("request log", e))
+        let fail = |e| crate::privacy::PrivacyError::new("request log", e);
+        let conversations = self.purge_conversations(before).map_err(fail)?;
+        // The questions log and the queue built on it keep no sender, but their text is
+        // what people typed: it follows the conversations' retention period.
+        let questions = self
+            .write(|conn| questions::purge(conn, before.date()))
+            .map_err(fail)?;
+        Ok(conversations + questions)
     }
 }
 

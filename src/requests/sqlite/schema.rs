@@ -104,4 +104,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX questions_log_day ON questions_log (day);
     "#,
+    // 4: answer feedback and the questions queue. Each answered question keeps the id of
+    // the feedback token handed out with it, the passages shown, whether it was answered
+    // with a low margin, and the vote (once). Staff marks on question wordings. The key
+    // that signs feedback tokens is made here, random, and stays in this owner-only file.
+    r#"
+    ALTER TABLE questions_log ADD COLUMN token TEXT;
+    ALTER TABLE questions_log ADD COLUMN passages TEXT NOT NULL DEFAULT '';
+    ALTER TABLE questions_log ADD COLUMN low_margin INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE questions_log ADD COLUMN vote TEXT;
+    ALTER TABLE questions_log ADD COLUMN voted_at TEXT;
+    CREATE UNIQUE INDEX questions_log_token ON questions_log (token) WHERE token IS NOT NULL;
+    CREATE TABLE question_marks (
+        wording TEXT PRIMARY KEY NOT NULL,
+        state TEXT NOT NULL,
+        "by" TEXT NOT NULL,
+        at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE feedback_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        "key" BLOB NOT NULL
+    ) STRICT;
+    INSERT INTO feedback_key (id, "key") VALUES (1, randomblob(32));
+    "#,
 ];

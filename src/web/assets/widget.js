@@ -237,6 +237,26 @@
     if (reply.request && reply.request.reference) {
       item.appendChild(el("p", { class: "guichet-reference" }, reply.request.reference));
     }
+    if (reply.feedback) {
+      // Was it helpful? Two labelled buttons (a group, so screen readers read the
+      // question with them); the vote goes to /api/feedback, the answer's token with it.
+      var S = CONFIG[replyLang];
+      var feedback = el("div", { class: "guichet-feedback", role: "group", "aria-label": S.feedbackAsk });
+      feedback.appendChild(el("span", { class: "guichet-feedback-ask", "aria-hidden": "true" }, S.feedbackAsk));
+      [["up", "\uD83D\uDC4D", S.feedbackYes], ["down", "\uD83D\uDC4E", S.feedbackNo]].forEach(function (v) {
+        var b = el("button", {
+          type: "button",
+          class: "guichet-action guichet-vote",
+          "data-vote": v[0],
+          "data-token": String(reply.feedback),
+          "aria-label": v[2],
+          title: v[2]
+        }, v[1]);
+        feedback.appendChild(b);
+      });
+      feedback.appendChild(el("span", { class: "guichet-feedback-status", role: "status" }));
+      item.appendChild(feedback);
+    }
     if (Array.isArray(reply.actions) && reply.actions.length) {
       var actions = el("div", { class: "guichet-actions" });
       reply.actions.forEach(function (action) {
@@ -315,6 +335,28 @@
     button.setAttribute("aria-pressed", "true");
     submit({ action: button.getAttribute("data-action") }, button.textContent);
     input.focus();
+  });
+
+  // A vote on an answer: sent once, both buttons then disabled, the outcome announced.
+  log.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-vote]") : null;
+    if (!button || button.disabled) {
+      return;
+    }
+    var group = button.parentNode;
+    var status = group.querySelector(".guichet-feedback-status");
+    var voteLang = group.parentNode.getAttribute("lang") === "en" ? "en" : "fr";
+    var S = CONFIG[voteLang];
+    Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
+      b.disabled = true;
+    });
+    button.setAttribute("aria-pressed", "true");
+    postJson("/api/feedback", { token: button.getAttribute("data-token"), vote: button.getAttribute("data-vote"), lang: voteLang })
+      .then(function (r) {
+        status.textContent = r.data && r.data.message ? r.data.message : S.network;
+      }, function () {
+        status.textContent = S.network;
+      });
   });
 
   // ---- start --------------------------------------------------------------------------

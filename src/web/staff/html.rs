@@ -34,6 +34,12 @@ pub(super) fn staff_page(
         other_name = escape(Msg::WebOtherLanguage.text(lang)),
     );
     if let Some(staff) = staff {
+        let _ = writeln!(
+            header,
+            "<nav class=\"staff-nav\"><a href=\"/staff\">{requests}</a> · <a href=\"/staff/questions\">{questions}</a></nav>",
+            requests = escape(Msg::StaffRequestsLink.text(lang)),
+            questions = escape(Msg::StaffQuestions.text(lang)),
+        );
         let _ = write!(
             header,
             "<form method=\"post\" action=\"/staff/logout\" class=\"signout\">\n<span>{who}</span>\n\

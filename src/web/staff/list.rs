@@ -1,5 +1,6 @@
 //! The request list: its filters (status, type, assignee, free text), the table of
-//! matching requests, and the same selection exported as CSV or JSON.
+//! matching requests (sorted by any column, a page at a time), and the same selection
+//! exported as CSV or JSON.
 
 use std::fmt::Write as _;
 
@@ -8,17 +9,65 @@ use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::blocking;
 use super::html::{push_flash, push_option, staff_page, url_encode, when};
 use super::session::Staff;
+use super::{blocking, summary};
 use crate::messages::Msg;
 use crate::requests::{
     export, Request as LoggedRequest, RequestFilter, RequestStatus, RequestType,
 };
 use crate::web::{escape, AppError, AppState, Surface};
 
-/// The most requests shown on the list page (exports have no limit).
-const LIST_LIMIT: usize = 1_000;
+/// Requests shown per page of the list (exports have no limit).
+const PAGE_SIZE: usize = 100;
+
+/// The columns the list can be sorted by: (query code, column title).
+const SORTS: [(&str, Msg); 8] = [
+    ("reference", Msg::StaffReference),
+    ("created", Msg::StaffCreated),
+    ("status", Msg::StaffStatus),
+    ("type", Msg::FieldType),
+    ("name", Msg::FieldName),
+    ("organization", Msg::FieldOrganization),
+    ("assignee", Msg::StaffAssignee),
+    ("channel", Msg::StaffChannel),
+];
+
+/// Sorts `requests` by the column `sort` (unknown: newest first), ascending or not; ties
+/// keep the newest first.
+fn sort_requests(requests: &mut [LoggedRequest], sort: &str, ascending: bool) {
+    use std::cmp::Ordering;
+    let key = |a: &LoggedRequest, b: &LoggedRequest| -> Ordering {
+        let fold = |s: &str| crate::text::fold(s);
+        match sort {
+            "reference" => (a.reference.year(), a.reference.seq())
+                .cmp(&(b.reference.year(), b.reference.seq())),
+            "status" => RequestStatus::ALL
+                .iter()
+                .position(|s| *s == a.status)
+                .cmp(&RequestStatus::ALL.iter().position(|s| *s == b.status)),
+            "type" => a.request_type.code().cmp(b.request_type.code()),
+            "name" => fold(&a.requester_name).cmp(&fold(&b.requester_name)),
+            "organization" => fold(&a.organization).cmp(&fold(&b.organization)),
+            "assignee" => a
+                .assignee
+                .as_deref()
+                .map(fold)
+                .cmp(&b.assignee.as_deref().map(fold)),
+            "channel" => a.channel.code().cmp(b.channel.code()),
+            _ => a.created_at.cmp(&b.created_at),
+        }
+    };
+    // The desk lists newest first; a stable sort keeps that order among ties.
+    requests.sort_by(|a, b| {
+        let order = key(a, b);
+        if ascending {
+            order
+        } else {
+            order.reverse()
+        }
+    });
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ListQuery {
@@ -30,6 +79,14 @@ pub(super) struct ListQuery {
     assignee: String,
     #[serde(default)]
     q: String,
+    /// The column to sort by (see [`SORTS`]); empty: newest first.
+    #[serde(default)]
+    sort: String,
+    /// `asc` or `desc` (the default).
+    #[serde(default)]
+    dir: String,
+    #[serde(default)]
+    page: String,
 }
 
 impl ListQuery {
@@ -68,12 +125,36 @@ pub(super) async fn list(
 ) -> Result<Response, AppError> {
     let lang = staff.lang;
     let desk = state.inner.desk.clone();
-    let filter = query.filter(Some(LIST_LIMIT));
-    let requests = blocking(move || desk.list(&filter))
+    let filter = query.filter(None);
+    let mut requests = blocking(move || desk.list(&filter))
         .await?
         .map_err(|e| AppError::internal(Surface::Page, e))?;
+    let sort = SORTS
+        .iter()
+        .map(|(code, _)| *code)
+        .find(|code| *code == query.sort)
+        .unwrap_or("created");
+    let ascending = query.dir == "asc";
+    sort_requests(&mut requests, sort, ascending);
+    let total = requests.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = query
+        .page
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let shown: Vec<&LoggedRequest> = requests
+        .iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect();
     let mut body = format!("<h1>{}</h1>\n", escape(Msg::StaffRequests.text(lang)));
     push_flash(&mut body, staff.take_flash(&state));
+    // The unfiltered list opens with the summary.
+    if query.query_string().is_empty() && page == 1 {
+        body.push_str(&summary_html(&state, lang).await?);
+    }
 
     let _ = write!(body, "<form method=\"get\" action=\"/staff\" class=\"filters\">\n<p><label for=\"f-status\">{}</label>\n<select id=\"f-status\" name=\"status\">\n<option value=\"\">{}</option>\n", escape(Msg::StaffStatus.text(lang)), escape(Msg::StaffAny.text(lang)));
     let chosen_status = RequestStatus::parse_code(&query.status);
@@ -119,24 +200,41 @@ pub(super) async fn list(
         suffix = escape(&suffix),
         csv = escape(Msg::StaffExportCsv.text(lang)),
         json = escape(Msg::StaffExportJson.text(lang)),
-        count = escape(&Msg::StaffCount.fill(lang, &[("count", &requests.len().to_string())])),
+        count = escape(&Msg::StaffCount.fill(lang, &[("count", &total.to_string())])),
     );
+    // Links keep the filters; sorting goes back to the first page.
+    let link = |sort: &str, dir: &str, page: usize| {
+        let mut parts = vec![qs.clone()];
+        if sort != "created" || dir != "desc" {
+            parts.push(format!("sort={sort}&dir={dir}"));
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        parts.retain(|p| !p.is_empty());
+        format!("/staff?{}", parts.join("&"))
+    };
+    let current_dir = if ascending { "asc" } else { "desc" };
     if requests.is_empty() {
         let _ = writeln!(body, "<p>{}</p>", escape(Msg::StaffNoRequests.text(lang)));
     } else {
-        let _ = write!(
-            body,
-            "<table class=\"requests\">\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-            escape(Msg::StaffReference.text(lang)),
-            escape(Msg::StaffCreated.text(lang)),
-            escape(Msg::StaffStatus.text(lang)),
-            escape(Msg::FieldType.text(lang)),
-            escape(Msg::FieldName.text(lang)),
-            escape(Msg::FieldOrganization.text(lang)),
-            escape(Msg::StaffAssignee.text(lang)),
-            escape(Msg::StaffChannel.text(lang)),
-        );
-        for r in &requests {
+        body.push_str("<table class=\"requests\">\n<thead><tr>");
+        for (code, title) in SORTS {
+            // A column's link sorts by it; on the sorted column it flips the direction.
+            let (aria, next) = match (code == sort, ascending) {
+                (true, true) => (" aria-sort=\"ascending\"", "desc"),
+                (true, false) => (" aria-sort=\"descending\"", "asc"),
+                (false, _) => ("", if code == "created" { "desc" } else { "asc" }),
+            };
+            let _ = write!(
+                body,
+                "<th scope=\"col\"{aria}><a href=\"{href}\">{title}</a></th>",
+                href = escape(&link(code, next, 1)),
+                title = escape(title.text(lang)),
+            );
+        }
+        body.push_str("</tr></thead>\n<tbody>\n");
+        for r in shown {
             let reference = r.reference.to_string();
             let _ = writeln!(
                 body,
@@ -153,6 +251,38 @@ pub(super) async fn list(
             );
         }
         body.push_str("</tbody>\n</table>\n");
+        if pages > 1 {
+            let _ = write!(
+                body,
+                "<nav class=\"pages\" aria-label=\"{label}\"><p>",
+                label = escape(Msg::StaffPages.text(lang))
+            );
+            if page > 1 {
+                let _ = write!(
+                    body,
+                    "<a rel=\"prev\" href=\"{}\">{}</a> ",
+                    escape(&link(sort, current_dir, page - 1)),
+                    escape(Msg::StaffPrevious.text(lang))
+                );
+            }
+            let _ = write!(
+                body,
+                "<span aria-current=\"page\">{}</span>",
+                escape(&Msg::StaffPageOf.fill(
+                    lang,
+                    &[("page", &page.to_string()), ("pages", &pages.to_string())]
+                ))
+            );
+            if page < pages {
+                let _ = write!(
+                    body,
+                    " <a rel=\"next\" href=\"{}\">{}</a>",
+                    escape(&link(sort, current_dir, page + 1)),
+                    escape(Msg::StaffNext.text(lang))
+                );
+            }
+            body.push_str("</p></nav>\n");
+        }
     }
     Ok(staff_page(
         lang,
@@ -161,6 +291,46 @@ pub(super) async fn list(
         "/staff",
         &body,
     ))
+}
+
+/// The summary's figures, from the desk and the questions queue, as HTML.
+async fn summary_html(
+    state: &AppState,
+    lang: crate::language::Language,
+) -> Result<String, AppError> {
+    let desk = state.inner.desk.clone();
+    let queue = state.inner.assistant.questions();
+    blocking(move || {
+        let now = time::OffsetDateTime::now_utc();
+        let requests = desk.list(&RequestFilter::default())?;
+        let since = summary::questions_since(now);
+        let questions = queue.asked_since(since)?;
+        let groups = queue.list(now.date() - time::Duration::days(30))?;
+        let mut closed = std::collections::HashMap::new();
+        for r in requests
+            .iter()
+            .filter(|r| r.status == RequestStatus::Closed)
+        {
+            let at = desk
+                .history(&r.reference)?
+                .into_iter()
+                .rev()
+                .filter(|e| {
+                    e.kind == crate::requests::AuditKind::Status
+                        && e.to.as_deref() == Some(RequestStatus::Closed.code())
+                })
+                .map(|e| e.at)
+                .next();
+            if let Some(at) = at {
+                closed.insert(r.reference, at);
+            }
+        }
+        let closed_at = |r: &LoggedRequest| closed.get(&r.reference).copied();
+        let figures = summary::compute(&requests, &closed_at, &questions, groups, now);
+        Ok::<_, crate::requests::StoreError>(summary::render(&figures, lang))
+    })
+    .await?
+    .map_err(|e| AppError::internal(Surface::Page, e))
 }
 
 pub(super) async fn export_csv(
@@ -197,7 +367,11 @@ async fn exported(state: &AppState, query: &ListQuery) -> Result<Vec<LoggedReque
         .map_err(|e| AppError::internal(Surface::Page, e))
 }
 
-fn download(content_type: &'static str, filename: &'static str, body: String) -> Response {
+pub(super) fn download(
+    content_type: &'static str,
+    filename: &'static str,
+    body: String,
+) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -224,6 +398,7 @@ mod tests {
             request_type: "nonsense".into(),
             assignee: " ana ".into(),
             q: "Tremblay & fils".into(),
+            ..Default::default()
         };
         let f = q.filter(None);
         assert_eq!(f.status, Some(RequestStatus::Closed));
@@ -233,5 +408,49 @@ mod tests {
             q.query_string(),
             "status=closed&type=nonsense&assignee=ana&q=Tremblay%20%26%20fils"
         );
+    }
+
+    fn request(n: u32, name: &str, status: RequestStatus, minutes: i64) -> LoggedRequest {
+        use crate::requests::model::{Channel, Email, RequestRef};
+        let at = time::macros::datetime!(2026-03-02 10:00 UTC) + time::Duration::minutes(minutes);
+        LoggedRequest {
+            reference: RequestRef::parse(&format!("SSA-2026-{n:05}")).unwrap(),
+            created_at: at,
+            updated_at: at,
+            status,
+            closed_reason: None,
+            assignee: None,
+            channel: Channel::Web,
+            requester_name: name.into(),
+            requester_email: Email::parse("x@example.org").unwrap(),
+            requester_handle: None,
+            organization: "Org".into(),
+            request_type: RequestType::ALL[0],
+            description: "A description long enough.".into(),
+            language: crate::language::Language::En,
+            transcript: vec![],
+            attachments: vec![],
+            staff_notes: vec![],
+        }
+    }
+
+    #[test]
+    fn the_list_sorts_by_any_column_either_way_names_ignoring_accents() {
+        let mut list = vec![
+            request(3, "Zoé", RequestStatus::New, 30),
+            request(1, "émile", RequestStatus::Closed, 10),
+            request(2, "Anna", RequestStatus::Triaged, 20),
+        ];
+        let refs = |l: &[LoggedRequest]| l.iter().map(|r| r.reference.seq()).collect::<Vec<_>>();
+        sort_requests(&mut list, "created", false);
+        assert_eq!(refs(&list), [3, 2, 1], "newest first by default");
+        sort_requests(&mut list, "name", true);
+        assert_eq!(refs(&list), [2, 1, 3], "Anna, émile, Zoé");
+        sort_requests(&mut list, "status", true);
+        assert_eq!(refs(&list), [3, 2, 1], "in the workflow's order");
+        sort_requests(&mut list, "reference", false);
+        assert_eq!(refs(&list), [3, 2, 1]);
+        sort_requests(&mut list, "nonsense", true);
+        assert_eq!(refs(&list), [1, 2, 3], "unknown: by creation");
     }
 }

@@ -18,15 +18,20 @@
 //! tokens), `sign_in` (the sign-in page, password checks and their limits, signing out,
 //! everywhere too), `list` (the
 //! request list, its filters and the exports), `request` (one request in full), `actions`
-//! (the status, assignee and note forms, and what a refusal says) and `html` (the page
-//! frame and small rendering helpers).
+//! (the status, assignee and note forms, and what a refusal says), `questions` (the
+//! questions queue: groups to review, marking them, CSV), `summary` (the figures that
+//! open the request list), `erase` ("erase this person", with a confirmation step) and `html` (the page frame and
+//! small rendering helpers).
 
 mod actions;
+mod erase;
 mod html;
 mod list;
+mod questions;
 mod request;
 mod session;
 mod sign_in;
+mod summary;
 
 use axum::extract::{Form, FromRequest, Request};
 use axum::routing::{get, post};
@@ -52,6 +57,9 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route("/staff/export.csv", get(list::export_csv))
         .route("/staff/export.json", get(list::export_json))
+        .route("/staff/questions", get(questions::list))
+        .route("/staff/questions.csv", get(questions::export_csv))
+        .route("/staff/questions/{id}/mark", post(questions::mark))
         .route("/staff/requests/{reference}", get(request::detail))
         .route(
             "/staff/requests/{reference}/status",
@@ -59,6 +67,10 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route("/staff/requests/{reference}/assign", post(actions::assign))
         .route("/staff/requests/{reference}/note", post(actions::add_note))
+        .route(
+            "/staff/requests/{reference}/erase",
+            get(erase::confirm).post(erase::erase),
+        )
 }
 
 /// A form body; one that cannot be read is answered with a page, not axum's plain text

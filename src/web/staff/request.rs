@@ -217,4 +217,11 @@ fn push_forms(body: &mut String, r: &LoggedRequest, staff: &Staff) {
         label = escape(Msg::StaffNote.text(lang)),
         submit = escape(Msg::StaffAddNote.text(lang)),
     );
+    // Erasing goes through a confirmation page first.
+    let _ = writeln!(
+        body,
+        "<p class=\"erase\"><a href=\"{action}\">{label}</a></p>",
+        action = action("erase"),
+        label = escape(Msg::StaffErase.text(lang)),
+    );
 }
