@@ -18,7 +18,6 @@ use super::convert::{self, Access, Author, InteractionIn, MessageIn, Routed};
 use super::intake::{self, Plan};
 use super::render::{self, ButtonStyle, RenderedMessage};
 use super::safety::RateLimiter;
-use super::FeedbackCounts;
 use crate::assistant::{Assistant, Incoming, RequestLogged};
 use crate::config::DiscordConfig;
 use crate::language::Language;
@@ -65,7 +64,6 @@ pub async fn run(
         },
         bot_id: OnceLock::new(),
         limiter: RateLimiter::new(config.rate_limit_per_minute),
-        feedback: Arc::new(FeedbackCounts::default()),
         default_language,
     };
     let mut client = serenity::Client::builder(token.trim(), intents)
@@ -139,7 +137,6 @@ struct Handler {
     bot_id: OnceLock<u64>,
     /// Shared by the event tasks; a check locks it only briefly, never across an await.
     limiter: RateLimiter,
-    feedback: Arc<FeedbackCounts>,
     default_language: Language,
 }
 
@@ -257,10 +254,7 @@ impl Handler {
                 };
                 let lang = self.default_language;
                 let said = match self.assistant.feedback(token, vote).await {
-                    Ok(VoteOutcome::Recorded) => {
-                        self.feedback.record(helpful);
-                        Msg::DiscordFeedbackThanks
-                    }
+                    Ok(VoteOutcome::Recorded) => Msg::DiscordFeedbackThanks,
                     Ok(VoteOutcome::AlreadyRecorded) => Msg::FeedbackAlready,
                     Ok(VoteOutcome::Unknown) => Msg::FeedbackUnknown,
                     Err(e) => {

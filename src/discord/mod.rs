@@ -12,33 +12,3 @@ pub mod convert;
 pub mod intake;
 pub mod render;
 pub mod safety;
-
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Counts of "Helpful? yes/no" votes recorded since start; the votes themselves are kept
-/// with the questions log (see [`crate::assistant::Assistant::record_feedback`]).
-#[derive(Debug, Default)]
-pub struct FeedbackCounts {
-    helpful: AtomicU64,
-    not_helpful: AtomicU64,
-}
-
-impl FeedbackCounts {
-    /// Counts one recorded vote.
-    pub fn record(&self, helpful: bool) {
-        let counter = if helpful {
-            &self.helpful
-        } else {
-            &self.not_helpful
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// (helpful, not helpful) so far.
-    pub fn totals(&self) -> (u64, u64) {
-        (
-            self.helpful.load(Ordering::Relaxed),
-            self.not_helpful.load(Ordering::Relaxed),
-        )
-    }
-}

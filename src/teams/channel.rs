@@ -16,7 +16,7 @@ use super::card;
 use super::connector::Connector;
 use super::convert::{self, Routed, Scope};
 use super::intake::{self, Plan};
-use super::{FeedbackCounts, SentAnswers, StartError};
+use super::{SentAnswers, StartError};
 use crate::assistant::{Assistant, Incoming, Reply, RequestLogged};
 use crate::config::TeamsConfig;
 use crate::language::Language;
@@ -40,7 +40,6 @@ pub struct Shared {
     /// Held by the running task; a restarted task takes it over.
     pub(super) received: tokio::sync::Mutex<mpsc::Receiver<Activity>>,
     pub(super) http: http_client::Client,
-    pub(super) feedback: FeedbackCounts,
     /// The answers sent, for reactions.
     pub(super) sent_answers: SentAnswers,
     /// Messages per person per minute (`teams.rate_limit_per_minute`).
@@ -163,7 +162,7 @@ impl Out<'_> {
     }
 }
 
-/// Records a vote through the engine (kept with the questions log) and counts it.
+/// Records a vote through the engine (kept with the questions log, counted in `/metrics`).
 async fn vote(shared: &Shared, token: String, helpful: bool) -> Option<VoteOutcome> {
     let vote = if helpful {
         Vote::Helpful
@@ -171,12 +170,7 @@ async fn vote(shared: &Shared, token: String, helpful: bool) -> Option<VoteOutco
         Vote::Unhelpful
     };
     match shared.assistant.feedback(token, vote).await {
-        Ok(outcome) => {
-            if outcome == VoteOutcome::Recorded {
-                shared.feedback.record(helpful);
-            }
-            Some(outcome)
-        }
+        Ok(outcome) => Some(outcome),
         Err(e) => {
             tracing::warn!(error = %e, "could not record Teams feedback");
             None

@@ -19,7 +19,6 @@ pub mod endpoint;
 pub mod intake;
 pub mod package;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,33 +41,6 @@ pub enum StartError {
     MissingPassword(String),
     #[error("cannot set up the HTTP client for the Bot Framework")]
     Http(#[source] http_client::Error),
-}
-
-/// Counts of "Helpful? yes/no" presses since start (the presses are also logged).
-#[derive(Debug, Default)]
-pub struct FeedbackCounts {
-    helpful: AtomicU64,
-    not_helpful: AtomicU64,
-}
-
-impl FeedbackCounts {
-    /// Counts one recorded vote (the vote itself is kept with the questions log).
-    pub fn record(&self, helpful: bool) {
-        let counter = if helpful {
-            &self.helpful
-        } else {
-            &self.not_helpful
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// (helpful, not helpful) so far.
-    pub fn totals(&self) -> (u64, u64) {
-        (
-            self.helpful.load(Ordering::Relaxed),
-            self.not_helpful.load(Ordering::Relaxed),
-        )
-    }
 }
 
 /// The answers guichet sent (the Connector's id of each message → its feedback token), so
@@ -148,7 +120,6 @@ impl Teams {
             allowed: allowed.clone(),
             received: tokio::sync::Mutex::new(received),
             http,
-            feedback: FeedbackCounts::default(),
             sent_answers: SentAnswers::default(),
             limiter,
         });
@@ -170,11 +141,6 @@ impl Teams {
     /// Answers the queued activities and notifies the staff channel until `stop` fires.
     pub async fn run(&self, stop: crate::shutdown::Shutdown) -> Result<(), StartError> {
         channel::run(self.shared.clone(), stop).await
-    }
-
-    /// The feedback presses so far.
-    pub fn feedback(&self) -> (u64, u64) {
-        self.shared.feedback.totals()
     }
 }
 
