@@ -209,13 +209,7 @@ impl Connector {
         let status = response.status().as_u16();
         if !response.status().is_success() {
             // The body of a refused token request names the error, never the secret.
-            let body: String = response
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(300)
-                .collect();
+            let body = error_body(response).await;
             return Err(ConnectorError::Status {
                 url: url.clone(),
                 status,
@@ -343,16 +337,21 @@ impl Connector {
                 attempt += 1;
                 continue;
             }
-            let body: String = response
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(300)
-                .collect();
+            let body = error_body(response).await;
             return Err(ConnectorError::Status { url, status, body });
         }
     }
+}
+
+/// The start of a refused response's body, for the error and the log.
+async fn error_body(response: http_client::Response) -> String {
+    response
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
 }
 
 #[cfg(test)]
