@@ -426,7 +426,9 @@ fn questions(config: &Config, command: QuestionsCommand) -> anyhow::Result<ExitC
             if json {
                 println!("{}", questions::to_json(&groups));
             } else if groups.is_empty() {
-                println!("no questions to review in the last {days} days");
+                println!(
+                    "aucune question à examiner depuis {days} jours / no questions to review in the last {days} days"
+                );
             } else {
                 for g in &groups {
                     println!(
