@@ -32,6 +32,7 @@ pub struct Config {
     pub discord: DiscordConfig,
     pub mail: MailConfig,
     pub teams: TeamsConfig,
+    pub sync: SyncConfig,
     /// Staff accounts for the `/staff` pages.
     pub staff: Vec<StaffAccount>,
     /// Where the configuration was read from, for messages.
@@ -52,6 +53,7 @@ impl Default for Config {
             discord: Default::default(),
             mail: Default::default(),
             teams: Default::default(),
+            sync: Default::default(),
             staff: Vec::new(),
             source: String::new(),
         }
@@ -120,6 +122,47 @@ impl Default for PrivacyConfig {
         PrivacyConfig {
             conversation_retention_days: 30,
             contact: String::new(),
+        }
+    }
+}
+
+/// Copying the Unit's web pages into `<knowledge.dir>/site/` (`guichet sync`, and `serve`
+/// every `interval_hours` when enabled).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// `serve` syncs every `interval_hours`; `guichet sync` runs whatever this says.
+    pub enabled: bool,
+    /// A sitemap.xml listing the pages (http or https URL); empty: only `urls`.
+    pub sitemap: String,
+    /// Pages to copy, besides those of the sitemap.
+    pub urls: Vec<String>,
+    /// Hosts pages and redirects may come from; empty: the hosts of `sitemap` and `urls`.
+    pub allowed_hosts: Vec<String>,
+    /// Hours between two syncs when `serve` runs them.
+    pub interval_hours: u32,
+    /// Pause between two requests, in milliseconds (one request at a time).
+    pub delay_ms: u64,
+    /// A page larger than this is not copied.
+    pub max_page_bytes: u64,
+    /// A copied page that keeps failing (404, 410, refused) is removed after this many days.
+    pub remove_after_days: u32,
+    /// The User-Agent sent, also the name matched in robots.txt.
+    pub user_agent: String,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            enabled: false,
+            sitemap: String::new(),
+            urls: Vec::new(),
+            allowed_hosts: Vec::new(),
+            interval_hours: 24,
+            delay_ms: 1_000,
+            max_page_bytes: 2_000_000,
+            remove_after_days: 7,
+            user_agent: "guichet".into(),
         }
     }
 }
@@ -774,6 +817,50 @@ impl Config {
         self.web.metrics_listen.parse().ok()
     }
 
+    fn validate_sync(&self) -> Result<(), ConfigError> {
+        let sync = &self.sync;
+        if !sync.sitemap.is_empty() && !crate::text::is_http_url(&sync.sitemap) {
+            return self.invalid(
+                "sync.sitemap",
+                format!("'{}' is not an http(s) URL", sync.sitemap.escape_debug()),
+            );
+        }
+        for (i, url) in sync.urls.iter().enumerate() {
+            if !crate::text::is_http_url(url) {
+                return self.invalid(
+                    &format!("sync.urls[{i}]"),
+                    format!("'{}' is not an http(s) URL", url.escape_debug()),
+                );
+            }
+        }
+        if sync.enabled && sync.sitemap.is_empty() && sync.urls.is_empty() {
+            return self.invalid(
+                "sync.sitemap",
+                "sync.enabled is true but neither sync.sitemap nor sync.urls is set".into(),
+            );
+        }
+        for (i, host) in sync.allowed_hosts.iter().enumerate() {
+            if let Err(why) = check_host(host) {
+                return self.invalid(&format!("sync.allowed_hosts[{i}]"), why);
+            }
+        }
+        self.in_range("sync.interval_hours", sync.interval_hours, 1..=24 * 30)?;
+        self.in_range("sync.delay_ms", sync.delay_ms, 0..=60_000)?;
+        self.in_range(
+            "sync.max_page_bytes",
+            sync.max_page_bytes,
+            10_000..=100_000_000,
+        )?;
+        self.in_range("sync.remove_after_days", sync.remove_after_days, 1..=365)?;
+        if sync.user_agent.trim().is_empty() || !sync.user_agent.is_ascii() {
+            return self.invalid(
+                "sync.user_agent",
+                "must be a non-empty ASCII product name like guichet".into(),
+            );
+        }
+        Ok(())
+    }
+
     fn validate_teams(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| self.invalid(key, reason);
         let teams = &self.teams;
@@ -983,6 +1070,7 @@ impl Config {
         )?;
         self.validate_mail()?;
         self.validate_teams()?;
+        self.validate_sync()?;
         let mut names = std::collections::HashSet::new();
         for (i, s) in self.staff.iter().enumerate() {
             if s.username.trim().is_empty() || s.username.contains(char::is_whitespace) {
