@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use crate::config::{Config, Security};
+use crate::config::{Config, MissingSecret, Security};
 use crate::language::Language;
 use crate::mail::{imap, outbox, tls, MailError};
 use crate::messages::Msg;
@@ -185,15 +185,15 @@ async fn check_knowledge(config: &Config) -> Check {
     }
 }
 
-/// The value of environment variable `name`, if set and not blank.
-fn secret(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn missing(part: &str, env: &str, key: &str) -> Check {
+/// A secret's variable is not set.
+fn missing(part: &str, missing: &MissingSecret) -> Check {
     Check::failed(
         Msg::CheckMissingSecret,
-        &[("part", &part), ("env", &env), ("key", &key)],
+        &[
+            ("part", &part),
+            ("env", &missing.var),
+            ("key", &missing.key),
+        ],
     )
 }
 
@@ -210,8 +210,9 @@ async fn check_imap(config: &Config) -> Vec<Check> {
     let part = "IMAP";
     let imap = &config.mail.imap;
     let server = format!("{}:{}", imap.host, imap.port);
-    let Some(password) = secret(&imap.password_env) else {
-        return vec![missing(part, &imap.password_env, "mail.imap.password_env")];
+    let password = match imap.password() {
+        Ok(password) => password,
+        Err(m) => return vec![missing(part, &m)],
     };
     let tls = match tls::client_config("mail.imap.ca_file", &imap.ca_file) {
         Ok(tls) => tls,
@@ -355,10 +356,10 @@ async fn check_smtp(config: &Config) -> Vec<Check> {
     let part = "SMTP";
     let smtp = &config.mail.smtp;
     let server = format!("{}:{}", smtp.host, smtp.port);
-    let password = secret(&smtp.password_env);
-    if !smtp.username.is_empty() && password.is_none() {
-        return vec![missing(part, &smtp.password_env, "mail.smtp.password_env")];
-    }
+    let password = match smtp.password() {
+        Ok(password) => password,
+        Err(m) => return vec![missing(part, &m)],
+    };
     let transport = match outbox::transport(smtp, password) {
         Ok(t) => t,
         Err(e) => {
@@ -454,13 +455,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 pub async fn check_discord(config: &Config, api: &str) -> Vec<Check> {
     let part = "Discord";
     let env = &config.discord.token_env;
-    let Some(token) = secret(env) else {
-        return vec![missing(part, env, "discord.token_env")];
+    let token = match config.discord.token() {
+        Ok(token) => token,
+        Err(m) => return vec![missing(part, &m)],
     };
     let url = format!("{}/users/@me", api.trim_end_matches('/'));
     let response = http_client::Client::new()
         .get(&url)
-        .header("Authorization", format!("Bot {}", token.trim()))
+        .header("Authorization", format!("Bot {}", token.expose().trim()))
         .timeout(CHECK_TIMEOUT)
         .send()
         .await;
@@ -523,8 +525,9 @@ fn unreachable(part: &str, url: &str, error: &str, keys: &str) -> Check {
 async fn check_teams(config: &Config) -> Vec<Check> {
     let part = "Teams";
     let teams = &config.teams;
-    let Some(password) = secret(&teams.password_env) else {
-        return vec![missing(part, &teams.password_env, "teams.password_env")];
+    let password = match teams.password() {
+        Ok(password) => password,
+        Err(m) => return vec![missing(part, &m)],
     };
     let url = teams.token_endpoint();
     let response = http_client::Client::new()
@@ -533,7 +536,7 @@ async fn check_teams(config: &Config) -> Vec<Check> {
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", teams.app_id.as_str()),
-            ("client_secret", password.as_str()),
+            ("client_secret", password.expose()),
             ("scope", crate::teams::connector::SCOPE),
         ])
         .send()

@@ -1,8 +1,9 @@
 //! The running service (`guichet serve`): builds the engine and every channel from the
 //! configuration, supervises the channels (one that fails is restarted with backoff and
 //! reported in the log and in `/healthz`), purges expired personal data every hour, runs
-//! the knowledge watcher ([`crate::reload`]) and, when configured, the `/metrics` server on
-//! its own address, and stops everything on one shutdown token.
+//! the knowledge watcher ([`crate::reload`]), the site sync ([`crate::sync`]) and the
+//! `/metrics` server on its own address when configured, and stops everything on one
+//! shutdown token.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -56,20 +57,20 @@ pub enum DaemonError {
     Ledger(#[from] LedgerError),
     #[error("listening on {address} (web.metrics_listen)")]
     MetricsListen {
-        address: String,
+        address: SocketAddr,
         #[source]
         source: std::io::Error,
     },
     #[error("listening on {address} (web.listen)")]
     Listen {
-        address: String,
+        address: SocketAddr,
         #[source]
         source: std::io::Error,
     },
     #[error("the web server failed")]
     Web(#[source] std::io::Error),
-    #[error("a startup task failed: {0}")]
-    Task(String),
+    #[error("a startup task failed")]
+    Task(#[from] tokio::task::JoinError),
     #[error("setting up the Teams channel")]
     Teams(#[source] crate::teams::StartError),
 }
@@ -143,13 +144,10 @@ impl Health {
     /// connection is down, as the channel reported in `links`, is `reconnecting`), since
     /// when a part is down, the knowledge in use and its last refused reload; and whether
     /// a part has been down longer than `down_limit` (then `/healthz` says 503).
-    pub fn report(
-        &self,
-        links: &BTreeMap<&'static str, crate::metrics::Link>,
-        knowledge: &crate::reload::LiveKnowledge,
-        down_limit: Duration,
-    ) -> (bool, serde_json::Value) {
+    pub fn report(&self, assistant: &Assistant, down_limit: Duration) -> (bool, serde_json::Value) {
         use crate::metrics::Link;
+        let links = assistant.metrics().links();
+        let knowledge = assistant.knowledge();
         let down = self.down.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut parts = serde_json::Map::new();
         let (mut degraded, mut failing) = (false, false);
@@ -236,20 +234,17 @@ impl Daemon {
             }
         })
         .await
-        .map_err(|e| DaemonError::Task(e.to_string()))??;
-        let listener = tokio::net::TcpListener::bind(config.listen_addr())
+        .map_err(DaemonError::Task)??;
+        let address = config.web.listen;
+        let listener = tokio::net::TcpListener::bind(address)
             .await
-            .map_err(|source| DaemonError::Listen {
-                address: config.web.listen.clone(),
-                source,
-            })?;
-        let metrics_listener = match config.metrics_addr() {
-            Some(address) => Some(tokio::net::TcpListener::bind(address).await.map_err(
-                |source| DaemonError::MetricsListen {
-                    address: config.web.metrics_listen.clone(),
-                    source,
-                },
-            )?),
+            .map_err(|source| DaemonError::Listen { address, source })?;
+        let metrics_listener = match config.web.metrics_listen {
+            Some(address) => Some(
+                tokio::net::TcpListener::bind(address)
+                    .await
+                    .map_err(|source| DaemonError::MetricsListen { address, source })?,
+            ),
             None => None,
         };
         Ok(Daemon {
@@ -313,6 +308,13 @@ impl Daemon {
                 )),
             ),
         ];
+        // The Unit's pages copied into the knowledge folder; the watcher above indexes them.
+        if config.sync.enabled {
+            parts.push((
+                "sync",
+                tokio::spawn(crate::sync::every(config.clone(), stop.clone())),
+            ));
+        }
         if let Some(listener) = metrics_listener {
             let mut metrics_stop = stop.clone();
             // The outbox is counted at each scrape, on a connection of its own.
@@ -405,7 +407,7 @@ impl Daemon {
         let result = match web_failed {
             Some(Ok(Err(e))) => Err(DaemonError::Web(e)),
             Some(Ok(Ok(()))) => Ok(()),
-            Some(Err(e)) => Err(DaemonError::Task(e.to_string())),
+            Some(Err(e)) => Err(DaemonError::Task(e)),
             None => match tokio::time::timeout(STOP_GRACE, web).await {
                 Ok(Ok(Err(e))) => Err(DaemonError::Web(e)),
                 Ok(_) => Ok(()),

@@ -33,6 +33,8 @@
 //! - [`metrics`]: the counters behind `GET /metrics` (Prometheus text format).
 //! - [`reload`]: live knowledge: the swappable handle the engine answers from and the
 //!   watcher that rebuilds the index beside the one in use when the folder changes.
+//! - [`sync`]: `guichet sync`: copies the Unit's web pages (sitemap, robots.txt, conditional
+//!   GETs) into the knowledge folder's `site/`, removing pages that keep failing.
 //! - [`eval`]: runs an evaluation set of questions against the knowledge base.
 //! - [`check`]: `guichet check`: the configuration and a real connection to each enabled
 //!   channel's servers, one bilingual line per check.
@@ -59,6 +61,7 @@ pub mod reload;
 pub mod requests;
 pub mod search;
 pub mod shutdown;
+pub mod sync;
 pub mod teams;
 pub mod terminal;
 pub mod text;

@@ -49,6 +49,9 @@ enum Command {
     },
     /// (Re)build the search index and print what it holds.
     Index,
+    /// Copy the Unit's web pages listed in [sync] (sitemap, urls) into the knowledge
+    /// folder's site/ once; exit status 1 when no page could be copied.
+    Sync,
     /// Answer a question from the knowledge base.
     Ask {
         /// Reply in this language (fr or en) whatever the question's language.
@@ -377,6 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => Ok(ExitCode::SUCCESS),
             }
         }
+        Command::Sync => sync(&config),
         Command::Requests { command } => requests(&config, command),
         Command::Questions { command } => questions(&config, command),
         Command::HashPassword => {
@@ -402,6 +406,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `guichet sync`: one run, its summary in both languages.
+fn sync(config: &Config) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let summary = runtime
+        .block_on(guichet::sync::run(config))
+        .context("syncing the site")?;
+    let counts = [
+        ("listed", summary.listed),
+        ("fetched", summary.fetched),
+        ("unchanged", summary.unchanged),
+        ("written", summary.written),
+        ("removed", summary.removed),
+        ("failed", summary.failed),
+        ("skipped", summary.skipped),
+    ]
+    .map(|(name, n)| (name, n.to_string()));
+    let values: Vec<(&str, &str)> = counts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for lang in Language::ALL {
+        println!("{}", Msg::SyncSummary.fill(lang, &values));
+    }
+    Ok(if summary.all_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The staff's desk over the request database (no knowledge base needed).

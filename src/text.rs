@@ -86,6 +86,49 @@ pub fn is_http_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// `bytes` as text: the valid UTF-8 sequences as UTF-8, every other byte as Windows-1252.
+pub fn lenient(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.push_str(&windows_1252(chunk.invalid()));
+    }
+    out
+}
+
+/// Windows-1252's 0x80–0x9F (the rest is Latin-1); the five bytes it leaves undefined
+/// are the C1 controls, as in the WHATWG encoding standard.
+const WINDOWS_1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+];
+
+fn windows_1252(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
+            b => char::from(b),
+        })
+        .collect()
+}
+
+/// `bytes` in the charset `label` (an email part's, a web page's): mail-parser's decoder
+/// when it knows the label, else [`lenient`].
+pub fn decode_in(label: &str, bytes: &[u8]) -> String {
+    // RFC 2231 adds a language after `*`: `utf-8*fr`.
+    let label = label.split('*').next().unwrap_or(label).trim();
+    match mail_parser::decoders::charsets::map::charset_decoder(label.as_bytes()) {
+        Some(decode) => decode(bytes),
+        None => lenient(bytes),
+    }
+}
+
 /// `text` made safe to put in HTML, as element content or in a quoted attribute value:
 /// `&`, `<`, `>`, `"` and `'` become entities. Escapes while formatting (no intermediate
 /// string); call `.to_string()` for one.

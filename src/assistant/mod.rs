@@ -16,7 +16,7 @@ pub mod state;
 
 use std::sync::Arc;
 
-use serde_json::json;
+use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
@@ -25,7 +25,7 @@ use crate::messages::Msg;
 use crate::privacy::{Erased, PersonalData, Privacy, PrivacyError};
 use crate::requests::model::{Channel, Email, RequestRef, RequestStatus, RequestType, Speaker};
 use crate::requests::{LoggedQuestion, QuestionOutcome, RequestStore, StoreError};
-use crate::search::{Answer, Hit, Knowledge};
+use crate::search::{Answer, Hit, HitJson, Knowledge};
 use conversation::Conversations;
 pub use inquiry::{Confirmation, Inquiry, Letter};
 use state::Step;
@@ -198,31 +198,65 @@ pub struct Reply {
 
 impl Reply {
     /// The JSON both the terminal chat (`--json`) and `POST /api/chat` return:
-    /// `{"text", "lang", "answered", "hits", "awaiting", "request", "actions"}`.
+    /// `{"text", "lang", "answered", "hits", "suggestions", "awaiting", "request",
+    /// "actions", "feedback"}` (see [`ReplyJson`]).
     pub fn to_json(&self) -> serde_json::Value {
-        let mut answer = Answer {
-            answered: !self.hits.is_empty(),
-            hits: self.hits.clone(),
-            suggestions: self.suggestions.clone(),
-            ..Answer::fallback(self.lang)
+        // Strings, numbers and booleans only: serialising to a `Value` cannot fail.
+        serde_json::to_value(ReplyJson::from(self)).expect("a reply serialises")
+    }
+}
+
+/// A [`Reply`] as JSON; hits and suggestions have the shape of [`HitJson`].
+#[derive(Debug, Serialize)]
+pub struct ReplyJson<'a> {
+    pub text: &'a str,
+    pub lang: &'static str,
+    pub answered: Option<bool>,
+    pub hits: Vec<HitJson<'a>>,
+    pub suggestions: Vec<HitJson<'a>>,
+    pub awaiting: Option<&'static str>,
+    pub request: Option<RequestJson>,
+    pub actions: Vec<ActionJson>,
+    pub feedback: Option<&'a str>,
+}
+
+/// The request a reply logged: `{"reference", "status"}`.
+#[derive(Debug, Serialize)]
+pub struct RequestJson {
+    pub reference: String,
+    pub status: &'static str,
+}
+
+/// A button: `{"id", "label"}`.
+#[derive(Debug, Serialize)]
+pub struct ActionJson {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+impl<'a> From<&'a Reply> for ReplyJson<'a> {
+    fn from(reply: &'a Reply) -> Self {
+        ReplyJson {
+            text: &reply.text,
+            lang: reply.lang.code(),
+            answered: reply.answered,
+            hits: reply.hits.iter().map(HitJson::from).collect(),
+            suggestions: reply.suggestions.iter().map(HitJson::from).collect(),
+            awaiting: reply.awaiting.map(Field::as_str),
+            request: reply.request.as_ref().map(|r| RequestJson {
+                reference: r.reference.to_string(),
+                status: r.status.code(),
+            }),
+            actions: reply
+                .actions
+                .iter()
+                .map(|a| ActionJson {
+                    id: a.id(),
+                    label: a.label(reply.lang),
+                })
+                .collect(),
+            feedback: reply.feedback.as_deref(),
         }
-        .to_json();
-        let hits = answer["hits"].take();
-        let suggestions = answer["suggestions"].take();
-        json!({
-            "text": self.text,
-            "lang": self.lang.code(),
-            "answered": self.answered,
-            "hits": hits,
-            "suggestions": suggestions,
-            "awaiting": self.awaiting.map(Field::as_str),
-            "request": self.request.as_ref().map(|r| json!({
-                "reference": r.reference.to_string(),
-                "status": r.status.code(),
-            })),
-            "actions": self.actions.iter().map(|a| json!({"id": a.id(), "label": a.label(self.lang)})).collect::<Vec<_>>(),
-            "feedback": self.feedback,
-        })
     }
 }
 
@@ -392,7 +426,7 @@ impl Assistant {
             this.record_feedback(&token, vote, OffsetDateTime::now_utc())
         })
         .await
-        .unwrap_or_else(|e| Err(StoreError::Database(format!("feedback task failed: {e}"))))
+        .unwrap_or_else(|stopped| Err(StoreError::from(stopped)))
     }
 
     pub fn settings(&self) -> &Settings {
@@ -735,5 +769,82 @@ impl Settings {
             privacy_contact: (!contact.is_empty()).then(|| contact.to_string()),
             default_language: config.search.default_language,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::Kind;
+    use crate::search::{Excerpt, Segment};
+
+    #[test]
+    fn a_reply_keeps_its_json_shape() {
+        let hit = |title: &str, url: Option<&str>| Hit {
+            doc_id: "doc".into(),
+            title: title.into(),
+            section: None,
+            url: url.map(str::to_string),
+            excerpt: Excerpt(vec![Segment {
+                text: "Oncopole".into(),
+                highlighted: true,
+            }]),
+            lang: Language::Fr,
+            kind: Kind::Page,
+            score: 0.5,
+            coverage: 1.0,
+        };
+        let reply = Reply {
+            text: "Here".into(),
+            lang: Language::En,
+            hits: vec![hit("Oncopole", Some("https://example.org/o"))],
+            suggestions: vec![hit("Related", None)],
+            answered: Some(true),
+            awaiting: Some(Field::Confirm),
+            request: Some(LoggedRequest {
+                reference: RequestRef::parse("SSA-2026-00042").unwrap(),
+                status: RequestStatus::New,
+            }),
+            actions: vec![Action::Confirm, Action::Cancel],
+            feedback: Some("token".into()),
+        };
+        let hit_json = |title: &str, url: serde_json::Value| {
+            serde_json::json!({"title": title, "url": url, "excerpt": "Oncopole", "lang": "fr",
+                "kind": "page", "score": 0.5})
+        };
+        assert_eq!(
+            reply.to_json(),
+            serde_json::json!({
+                "text": "Here",
+                "lang": "en",
+                "answered": true,
+                "hits": [hit_json("Oncopole", "https://example.org/o".into())],
+                "suggestions": [hit_json("Related", serde_json::Value::Null)],
+                "awaiting": "confirm",
+                "request": {"reference": "SSA-2026-00042", "status": "new"},
+                "actions": [
+                    {"id": "confirm", "label": "Confirm"},
+                    {"id": "cancel", "label": "Cancel"},
+                ],
+                "feedback": "token",
+            })
+        );
+        let quiet = Reply {
+            answered: None,
+            awaiting: None,
+            request: None,
+            feedback: None,
+            actions: vec![],
+            hits: vec![],
+            suggestions: vec![],
+            ..reply
+        };
+        assert_eq!(
+            quiet.to_json(),
+            serde_json::json!({
+                "text": "Here", "lang": "en", "answered": null, "hits": [], "suggestions": [],
+                "awaiting": null, "request": null, "actions": [], "feedback": null,
+            })
+        );
     }
 }

@@ -19,17 +19,15 @@ use super::intake::{self, Plan};
 use super::render::{self, ButtonStyle, RenderedMessage};
 use super::safety::RateLimiter;
 use crate::assistant::{Assistant, Incoming, RequestLogged};
-use crate::config::DiscordConfig;
+use crate::config::{BaseUrl, DiscordConfig, MissingSecret};
 use crate::language::Language;
 use crate::messages::Msg;
 
 /// Why the Discord channel could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error(
-        "the Discord bot token is missing: set the environment variable {0} (discord.token_env)"
-    )]
-    MissingToken(String),
+    #[error("the Discord bot token is missing: {0}")]
+    MissingToken(MissingSecret),
     #[error("the Discord bot token in {0} is malformed")]
     MalformedToken(String),
     #[error("Discord refused the connection (check the token in {env} and that the MESSAGE CONTENT intent is on): {source}")]
@@ -46,11 +44,9 @@ pub async fn run(
     config: DiscordConfig,
     mut stop: crate::shutdown::Shutdown,
 ) -> Result<(), StartError> {
-    let token = std::env::var(&config.token_env)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| StartError::MissingToken(config.token_env.clone()))?;
-    serenity::utils::validate_token(token.trim())
+    let token = config.token().map_err(StartError::MissingToken)?;
+    let token = token.expose().trim();
+    serenity::utils::validate_token(token)
         .map_err(|_| StartError::MalformedToken(config.token_env.clone()))?;
     let intents = GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES
@@ -66,7 +62,7 @@ pub async fn run(
         limiter: RateLimiter::new(config.rate_limit_per_minute),
         default_language,
     };
-    let mut client = serenity::Client::builder(token.trim(), intents)
+    let mut client = serenity::Client::builder(token, intents)
         .event_handler(handler)
         .await
         .map_err(|source| StartError::Rejected {
@@ -103,7 +99,7 @@ async fn notify_staff(
     http: Arc<Http>,
     mut events: broadcast::Receiver<RequestLogged>,
     channel: ChannelId,
-    staff_page_url: String,
+    staff_page_url: Option<BaseUrl>,
     lang: Language,
     mut stop: crate::shutdown::Shutdown,
 ) {
@@ -114,7 +110,7 @@ async fn notify_staff(
         };
         match event {
             Ok(event) => {
-                let text = render::staff_notification(&event, Some(&staff_page_url), lang);
+                let text = render::staff_notification(&event, staff_page_url.as_ref(), lang);
                 let message = CreateMessage::new()
                     .content(text)
                     .allowed_mentions(CreateAllowedMentions::new());

@@ -5,6 +5,7 @@
 //! that comes from people or pages is escaped, so only guichet's own `**` are markdown.
 
 use crate::assistant::{Action, Reply, RequestLogged};
+use crate::config::BaseUrl;
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::search::Hit;
@@ -191,18 +192,13 @@ pub fn plain_message(text: &str) -> RenderedMessage {
 /// the staff page — no other personal data.
 pub fn staff_notification(
     event: &RequestLogged,
-    staff_page_url: Option<&str>,
+    staff_page_url: Option<&BaseUrl>,
     lang: Language,
 ) -> String {
     let reference = event.reference.to_string();
     let link = match staff_page_url {
-        Some(base) if !base.trim().is_empty() => {
-            format!(
-                "{}/staff/requests/{reference}",
-                base.trim().trim_end_matches('/')
-            )
-        }
-        _ => format!("guichet requests show {reference}"),
+        Some(base) => base.join(&format!("staff/requests/{reference}")),
+        None => format!("guichet requests show {reference}"),
     };
     let text = Msg::DiscordStaffNotification.fill(
         lang,

@@ -1,8 +1,12 @@
-//! Reads a plain HTML page dropped in the knowledge folder (a site export): the title from
-//! `<title>` or the first `<h1>`, the language from `<html lang>`, the source from the
-//! canonical link, and the text without markup, scripts, styles or navigation.
+//! Reads a plain HTML page dropped in the knowledge folder (a site export, or a page copied
+//! by `guichet sync`): the title from `<title>` or the first `<h1>`, the language from
+//! `<html lang>`, the source from the canonical link, and the text of the main content
+//! (`<main>`, else the page's one `<article>`, else `<body>`) without scripts, styles or
+//! navigation. Parsing is html5ever's (through `scraper`), as a browser would read it.
 
 use std::path::Path;
+
+use scraper::{ElementRef, Html, Node};
 
 use super::passages::{self, Block};
 use super::{Document, FileError, Kind};
@@ -11,11 +15,12 @@ use crate::language::Language;
 /// Elements whose whole content is dropped: code, styling and site chrome.
 const SKIPPED: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
-    "button", "select", "iframe",
+    "button", "select", "iframe", "head", "dialog", "object", "canvas", "math",
 ];
 /// Inline elements: their tags do not separate words.
 const INLINE: &[&str] = &[
-    "a", "b", "strong", "em", "i", "span", "abbr", "sup", "sub", "small", "mark", "code", "u",
+    "a", "b", "strong", "em", "i", "span", "abbr", "sup", "sub", "small", "mark", "code", "u", "q",
+    "cite", "time", "s", "del", "ins", "bdi", "bdo", "kbd", "var", "dfn", "wbr", "data",
 ];
 /// Elements that end a block of text.
 const BLOCKS: &[&str] = &[
@@ -27,8 +32,7 @@ const BLOCKS: &[&str] = &[
     "br",
     "tr",
     "table",
-    "ul",
-    "ol",
+    "caption",
     "blockquote",
     "dd",
     "dt",
@@ -38,6 +42,9 @@ const BLOCKS: &[&str] = &[
     "hr",
     "pre",
     "body",
+    "address",
+    "details",
+    "summary",
 ];
 
 /// Parses one HTML page into a document whose id is derived from the file name.
@@ -62,9 +69,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
     let lang = match &page.lang {
         Some(code) => {
             let primary = code.split(['-', '_']).next().unwrap_or(code);
-            primary
-                .parse::<Language>()
-                .map_err(|e| FileError::new(path, page.lang_line, format!("<html lang>: {e}")))?
+            primary.parse::<Language>().map_err(|e| {
+                FileError::new(path, html_tag_line(text), format!("<html lang>: {e}"))
+            })?
         }
         None => Language::detect(&body_text).ok_or_else(|| {
             FileError::new(
@@ -100,156 +107,222 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, FileError> {
     })
 }
 
-#[derive(Default)]
-struct Page {
-    title: Option<String>,
-    first_h1: Option<String>,
-    lang: Option<String>,
-    lang_line: usize,
-    canonical: Option<String>,
-    blocks: Vec<Block>,
+/// The line of the `<html` tag (where `lang` is), for messages; 1 when there is none.
+fn html_tag_line(text: &str) -> usize {
+    let lower = text.to_ascii_lowercase();
+    let at = lower
+        .match_indices("<html")
+        .find(|(i, _)| {
+            lower[i + 5..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_whitespace() || c == '>' || c == '/')
+        })
+        .map_or(0, |(i, _)| i);
+    text[..at].matches('\n').count() + 1
+}
+
+/// What guichet reads of an HTML page.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// `<title>`, white space folded; `None` without one.
+    pub title: Option<String>,
+    /// The first `<h1>` of the main content.
+    pub first_h1: Option<String>,
+    /// `<html lang>` as written (`fr-CA`), if any.
+    pub lang: Option<String>,
+    /// `<link rel="canonical" href>`, else `<meta property="og:url" content>`, as written
+    /// (possibly relative).
+    pub canonical: Option<String>,
+    /// The main content: headings, paragraphs and lists, in order.
+    pub blocks: Vec<Block>,
 }
 
 impl Page {
-    fn read(html: &str) -> Page {
-        let mut page = Page::default();
-        let mut text = String::new();
-        let mut list: Vec<String> = Vec::new();
-        let mut in_li = false;
-        let mut heading: Option<u8> = None;
-        let mut in_title = false;
-        let mut title = String::new();
-        let mut skip: Option<(String, usize)> = None;
-        let mut rest = html;
-        let consumed = |rest: &str| html.len() - rest.len();
-        while !rest.is_empty() {
-            if let Some(after) = rest.strip_prefix("<!--") {
-                rest = after.find("-->").map(|i| &after[i + 3..]).unwrap_or("");
-                continue;
-            }
-            if rest.starts_with('<') {
-                let end = find_tag_end(rest);
-                let tag = &rest[1..end.saturating_sub(1).max(1)];
-                let line = html[..consumed(rest)].matches('\n').count() + 1;
-                rest = &rest[end..];
-                let (closing, name, attrs) = split_tag(tag);
-                if let Some((skipped, depth)) = &mut skip {
-                    if name == *skipped {
-                        if closing {
-                            *depth -= 1;
-                            if *depth == 0 {
-                                skip = None;
-                            }
-                        } else if !tag.ends_with('/') {
-                            *depth += 1;
-                        }
-                    }
-                    continue;
-                }
-                match name.as_str() {
-                    "html" if !closing => {
-                        if let Some(l) = attr(attrs, "lang") {
-                            page.lang = Some(l);
-                            page.lang_line = line;
-                        }
-                    }
-                    "link" if attr(attrs, "rel").as_deref() == Some("canonical") => {
-                        page.canonical = page.canonical.take().or_else(|| attr(attrs, "href"));
-                    }
-                    "meta" if attr(attrs, "property").as_deref() == Some("og:url") => {
-                        page.canonical = page.canonical.take().or_else(|| attr(attrs, "content"));
-                    }
-                    "title" => {
-                        in_title = !closing;
-                        if closing {
-                            page.title = page.title.take().or(Some(clean(&title)));
-                        }
-                    }
-                    _ => {}
-                }
-                if matches!(name.as_str(), "head" | "title" | "html" | "link" | "meta") {
-                    continue;
-                }
-                if !closing && SKIPPED.contains(&name.as_str()) && !tag.ends_with('/') {
-                    skip = Some((name, 1));
-                    continue;
-                }
-                let level = match name.as_bytes() {
-                    [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
-                    _ => None,
-                };
-                if let Some(level) = level {
-                    if closing {
-                        let h = clean(&std::mem::take(&mut text));
-                        if level == 1 && page.first_h1.is_none() && !h.is_empty() {
-                            page.first_h1 = Some(h.clone());
-                        }
-                        if !h.is_empty() {
-                            page.blocks.push(Block::Heading { level, text: h });
-                        }
-                        heading = None;
-                    } else {
-                        flush_text(&mut page.blocks, &mut text, &mut list);
-                        heading = Some(level);
-                    }
-                    continue;
-                }
-                if name == "li" {
-                    if in_li || closing {
-                        let item = clean(&std::mem::take(&mut text));
-                        if !item.is_empty() {
-                            list.push(item);
-                        }
-                    } else {
-                        let before = clean(&std::mem::take(&mut text));
-                        if !before.is_empty() {
-                            page.blocks.push(Block::Paragraph(before));
-                        }
-                    }
-                    in_li = !closing;
-                    continue;
-                }
-                if (name == "ul" || name == "ol") && closing {
-                    if in_li {
-                        let item = clean(&std::mem::take(&mut text));
-                        if !item.is_empty() {
-                            list.push(item);
-                        }
-                        in_li = false;
-                    }
-                    flush_text(&mut page.blocks, &mut text, &mut list);
-                    continue;
-                }
-                if BLOCKS.contains(&name.as_str()) && heading.is_none() && !in_li {
-                    flush_text(&mut page.blocks, &mut text, &mut list);
-                } else if !INLINE.contains(&name.as_str()) {
-                    text.push(' ');
-                }
-                continue;
-            }
-            let next = rest.find('<').unwrap_or(rest.len());
-            let chunk = decode_entities(&rest[..next]);
-            if skip.is_none() {
-                if in_title {
-                    title.push_str(&chunk);
-                } else {
-                    text.push_str(&chunk);
-                }
-            }
-            rest = &rest[next..];
-        }
-        flush_text(&mut page.blocks, &mut text, &mut list);
+    /// Reads `html` as a browser would (malformed markup included).
+    pub fn read(html: &str) -> Page {
+        let document = Html::parse_document(html);
+        let root = document.root_element();
+        let mut page = Page {
+            lang: root
+                .attr("lang")
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty()),
+            ..Page::default()
+        };
+        let elements = || root.descendent_elements();
+        let head = elements().find(|e| e.value().name() == "head");
+        page.title = head
+            .and_then(|h| {
+                h.descendent_elements()
+                    .find(|e| e.value().name() == "title")
+            })
+            .or_else(|| elements().find(|e| e.value().name() == "title" && !in_svg(*e)))
+            .map(|t| clean(&t.text().collect::<String>()));
+        page.canonical = elements()
+            .find(|e| {
+                e.value().name() == "link"
+                    && e.attr("rel").is_some_and(|rel| {
+                        rel.split_ascii_whitespace()
+                            .any(|r| r.eq_ignore_ascii_case("canonical"))
+                    })
+                    && e.attr("href").is_some_and(|h| !h.trim().is_empty())
+            })
+            .and_then(|e| e.attr("href"))
+            .or_else(|| {
+                elements()
+                    .find(|e| e.value().name() == "meta" && e.attr("property") == Some("og:url"))
+                    .and_then(|e| e.attr("content"))
+            })
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        let main = main_content(root);
+        let mut walker = Walker::default();
+        walker.element(main);
+        walker.flush();
+        page.first_h1 = walker.first_h1;
+        page.blocks = walker.blocks;
         page
     }
 }
 
-fn flush_text(blocks: &mut Vec<Block>, text: &mut String, list: &mut Vec<String>) {
-    if !list.is_empty() {
-        blocks.push(Block::List(std::mem::take(list)));
+/// The element holding the page's own content: `<main>` (or `role="main"`), else the
+/// page's only `<article>`, else `<body>`, else the whole document.
+fn main_content(root: ElementRef<'_>) -> ElementRef<'_> {
+    let visible = |e: &ElementRef<'_>| {
+        !e.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|a| SKIPPED.contains(&a.name()))
+        })
+    };
+    if let Some(main) = root
+        .descendent_elements()
+        .filter(visible)
+        .find(|e| e.value().name() == "main" || e.attr("role") == Some("main"))
+    {
+        return main;
     }
-    let t = clean(&std::mem::take(text));
-    if !t.is_empty() {
-        blocks.push(Block::Paragraph(t));
+    let mut articles = root
+        .descendent_elements()
+        .filter(visible)
+        .filter(|e| e.value().name() == "article");
+    if let (Some(article), None) = (articles.next(), articles.next()) {
+        return article;
+    }
+    root.descendent_elements()
+        .find(|e| e.value().name() == "body")
+        .unwrap_or(root)
+}
+
+fn in_svg(e: ElementRef<'_>) -> bool {
+    e.ancestors()
+        .any(|a| a.value().as_element().is_some_and(|a| a.name() == "svg"))
+}
+
+/// Turns an element tree into blocks: block elements end a paragraph, headings and list
+/// items become their own blocks, inline elements join words.
+#[derive(Default)]
+struct Walker {
+    blocks: Vec<Block>,
+    /// Text of the paragraph (or heading, or list item) being read.
+    text: String,
+    /// Items of the list being read.
+    list: Vec<String>,
+    /// How many `<li>` we are inside.
+    in_li: usize,
+    /// Inside a heading, block elements do not split it.
+    in_heading: bool,
+    first_h1: Option<String>,
+}
+
+impl Walker {
+    fn element(&mut self, element: ElementRef<'_>) {
+        for child in element.children() {
+            match child.value() {
+                Node::Text(t) => self.text.push_str(t),
+                Node::Element(e) => {
+                    let name = e.name();
+                    let hidden =
+                        e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true");
+                    if SKIPPED.contains(&name) || hidden {
+                        continue;
+                    }
+                    // A `Node::Element` always wraps.
+                    let Some(child) = ElementRef::wrap(child) else {
+                        continue;
+                    };
+                    self.child(name, child);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn child(&mut self, name: &str, child: ElementRef<'_>) {
+        let level = match name.as_bytes() {
+            [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
+            _ => None,
+        };
+        match (level, name) {
+            (Some(level), _) if !self.in_heading && self.in_li == 0 => {
+                self.flush();
+                self.in_heading = true;
+                self.element(child);
+                self.in_heading = false;
+                let h = clean(&std::mem::take(&mut self.text));
+                if !h.is_empty() {
+                    if level == 1 && self.first_h1.is_none() {
+                        self.first_h1 = Some(h.clone());
+                    }
+                    self.blocks.push(Block::Heading { level, text: h });
+                }
+            }
+            (None, "li") => {
+                let before = clean(&std::mem::take(&mut self.text));
+                if !before.is_empty() {
+                    if self.in_li > 0 {
+                        self.list.push(before);
+                    } else {
+                        self.blocks.push(Block::Paragraph(before));
+                    }
+                }
+                self.in_li += 1;
+                self.element(child);
+                self.in_li -= 1;
+                let item = clean(&std::mem::take(&mut self.text));
+                if !item.is_empty() {
+                    self.list.push(item);
+                }
+            }
+            (None, "ul" | "ol") if self.in_li == 0 && !self.in_heading => {
+                self.flush();
+                self.element(child);
+                self.flush();
+            }
+            _ if BLOCKS.contains(&name) && self.in_li == 0 && !self.in_heading => {
+                self.flush();
+                self.element(child);
+                self.flush();
+            }
+            _ if INLINE.contains(&name) => self.element(child),
+            _ => {
+                self.text.push(' ');
+                self.element(child);
+                self.text.push(' ');
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.list.is_empty() {
+            self.blocks
+                .push(Block::List(std::mem::take(&mut self.list)));
+        }
+        let t = clean(&std::mem::take(&mut self.text));
+        if !t.is_empty() {
+            self.blocks.push(Block::Paragraph(t));
+        }
     }
 }
 
@@ -259,140 +332,6 @@ fn clean(text: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The end of a tag starting at `s[0] == '<'`, skipping `>` inside quoted attributes.
-fn find_tag_end(s: &str) -> usize {
-    let mut quote: Option<char> = None;
-    for (i, c) in s.char_indices().skip(1) {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '>') => return i + 1,
-            _ => {}
-        }
-    }
-    s.len()
-}
-
-fn split_tag(tag: &str) -> (bool, String, &str) {
-    let tag = tag.trim();
-    let (closing, tag) = match tag.strip_prefix('/') {
-        Some(t) => (true, t),
-        None => (false, tag),
-    };
-    let name_end = tag
-        .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-        .unwrap_or(tag.len());
-    (
-        closing,
-        tag[..name_end].to_ascii_lowercase(),
-        &tag[name_end..],
-    )
-}
-
-/// The value of attribute `name` in a tag's attribute text.
-fn attr(attrs: &str, name: &str) -> Option<String> {
-    let lower = attrs.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(name).map(|p| p + from) {
-        let before_ok = pos == 0 || lower.as_bytes()[pos - 1].is_ascii_whitespace();
-        let after = lower[pos + name.len()..].trim_start();
-        if before_ok && after.starts_with('=') {
-            let value_start = attrs.len() - after.len() + 1;
-            let value = attrs[value_start..].trim_start();
-            let v = match value.chars().next() {
-                Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
-                _ => value
-                    .split(|c: char| c.is_whitespace() || c == '>')
-                    .next()
-                    .unwrap_or(""),
-            };
-            return Some(decode_entities(v).trim().to_string());
-        }
-        from = pos + name.len();
-    }
-    None
-}
-
-/// Decodes the HTML entities a French or English page uses.
-pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let semi = rest[..rest.len().min(12)].find(';');
-        let decoded = semi.and_then(|semi| {
-            let name = &rest[1..semi];
-            let c = if let Some(num) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
-                u32::from_str_radix(num, 16).ok().and_then(char::from_u32)
-            } else if let Some(num) = name.strip_prefix('#') {
-                num.parse::<u32>().ok().and_then(char::from_u32)
-            } else {
-                named_entity(name)
-            };
-            c.map(|c| (c, semi + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn named_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        "rsquo" => '’',
-        "lsquo" => '‘',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "laquo" => '«',
-        "raquo" => '»',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "eacute" => 'é',
-        "Eacute" => 'É',
-        "egrave" => 'è',
-        "Egrave" => 'È',
-        "ecirc" => 'ê',
-        "euml" => 'ë',
-        "agrave" => 'à',
-        "Agrave" => 'À',
-        "acirc" => 'â',
-        "ccedil" => 'ç',
-        "Ccedil" => 'Ç',
-        "icirc" => 'î',
-        "iuml" => 'ï',
-        "ocirc" => 'ô',
-        "ucirc" => 'û',
-        "ugrave" => 'ù',
-        "uuml" => 'ü',
-        "oelig" => 'œ',
-        "copy" => '©',
-        "reg" => '®',
-        "deg" => '°',
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -467,11 +406,60 @@ mod tests {
         assert!(e.reason.contains("<title>"), "{}", e.reason);
     }
 
+    fn texts(d: &Document) -> String {
+        d.passages
+            .iter()
+            .map(|p| p.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
     fn decodes_entities_and_keeps_unknown_ones() {
+        let d = parse(
+            Path::new("e.html"),
+            "<html lang=en><title>T</title><p>Entities in this page: a &amp; b &#233; &#xE8; &bogus; & done.</p></html>",
+        )
+        .unwrap();
         assert_eq!(
-            decode_entities("a &amp; b &#233; &#xE8; &bogus; &"),
-            "a & b é è &bogus; &"
+            texts(&d),
+            "Entities in this page: a & b é è &bogus; & done."
         );
+    }
+
+    #[test]
+    fn reads_main_else_the_only_article_else_the_body() {
+        let with_main = "<html lang=en><title>T</title><body><div class=banner><p>Banner text outside the main element.</p></div><main><p>The main content of the page about patient partners.</p></main><div><p>Related links and other teasers.</p></div></body></html>";
+        let all = texts(&parse(Path::new("m.html"), with_main).unwrap());
+        assert!(all.contains("main content"), "{all}");
+        assert!(!all.contains("Banner") && !all.contains("teasers"), "{all}");
+
+        let one_article = "<html lang=en><title>T</title><body><p>Sidebar words outside.</p><article><p>The article about data access for researchers.</p></article></body></html>";
+        let all = texts(&parse(Path::new("a.html"), one_article).unwrap());
+        assert!(all.contains("data access"), "{all}");
+        assert!(!all.contains("Sidebar"), "{all}");
+
+        let two_articles = "<html lang=en><title>T</title><body><p>An introduction to the news.</p><article><p>First news item.</p></article><article><p>Second news item.</p></article></body></html>";
+        let all = texts(&parse(Path::new("b.html"), two_articles).unwrap());
+        for part in ["introduction", "First", "Second"] {
+            assert!(all.contains(part), "{part} missing from {all}");
+        }
+    }
+
+    #[test]
+    fn reads_malformed_markup_as_a_browser_does() {
+        // Unclosed paragraphs and list items, an unquoted attribute with '>' in a quoted
+        // one, a stray closing tag and a hidden block.
+        let page = "<!doctype html><html lang='en'><head><title>Training  offer</title><link rel=\"alternate canonical\" href='https://example.org/training?a=1&amp;b=2'></head><body><main data-x=\"a>b\"><h1>Training</h1><p>The Unit trains researchers<p>and patient partners</span><ul><li>Workshops<li>Webinars</ul><div hidden><p>Secret draft text.</p></div></main></body></html>";
+        let d = parse(Path::new("t.html"), page).unwrap();
+        assert_eq!(d.title, "Training offer");
+        assert_eq!(
+            d.url.as_deref(),
+            Some("https://example.org/training?a=1&b=2")
+        );
+        let all = texts(&d);
+        assert!(all.contains("• Workshops\n• Webinars"), "{all}");
+        assert!(all.contains("The Unit trains researchers"), "{all}");
+        assert!(!all.contains("Secret") && !all.contains("a>b"), "{all}");
     }
 }

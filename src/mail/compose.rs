@@ -14,6 +14,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
 use sha2::{Digest, Sha256};
 
+use crate::config::BaseUrl;
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::requests::model::RequestRef;
@@ -92,11 +93,12 @@ pub struct Letterhead {
     /// Where to ask to see or delete one's information (an address or a URL); empty:
     /// the contact mailbox itself.
     pub privacy_contact: String,
-    /// Base URL of the staff pages, for links in staff notifications.
-    pub staff_page_url: Option<String>,
-    /// guichet's public base URL (`web.public_url`, no final `/`), for the feedback
-    /// links of answers; `None`: no feedback links.
-    pub public_url: Option<String>,
+    /// guichet's base URL for staff (`mail.staff_page_url`), for links to
+    /// `/staff/requests/REF` in staff notifications.
+    pub staff_page_url: Option<BaseUrl>,
+    /// guichet's public base URL (`web.public_url`), for the feedback links of answers;
+    /// `None`: no feedback links.
+    pub public_url: Option<BaseUrl>,
 }
 
 /// A rendered email, ready to store in the outbox and send later.
@@ -250,14 +252,12 @@ pub fn staff_notice(
             })
             .collect(),
     ));
-    let link = settings.staff_page_url.as_deref().map(|base| {
-        format!(
-            "{}/requests/{reference_text}",
-            base.trim().trim_end_matches('/')
-        )
-    });
+    let link = settings
+        .staff_page_url
+        .as_ref()
+        .map(|base| base.join(&format!("staff/requests/{reference_text}")));
     match link {
-        Some(link) if !link.starts_with("/requests/") => {
+        Some(link) => {
             blocks.push(Block::Para(fill_inline(
                 Msg::MailStaffLink.text(lang),
                 &[(
@@ -269,7 +269,7 @@ pub fn staff_notice(
                 )],
             )));
         }
-        _ => blocks.push(Block::Para(vec![Inline::Text(
+        None => blocks.push(Block::Para(vec![Inline::Text(
             Msg::MailStaffNoLink.text(lang).to_string(),
         )])),
     }
@@ -437,8 +437,8 @@ mod tests {
             },
             retention_days: 30,
             privacy_contact: "confidentialite@ssa-quebec.example".into(),
-            staff_page_url: Some("https://guichet.ssa-quebec.example/staff/".into()),
-            public_url: Some("https://guichet.ssa-quebec.example".into()),
+            staff_page_url: Some("https://guichet.ssa-quebec.example/".parse().unwrap()),
+            public_url: Some("https://guichet.ssa-quebec.example".parse().unwrap()),
         }
     }
 

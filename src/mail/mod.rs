@@ -30,7 +30,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::assistant::Assistant;
-use crate::config::Config;
+use crate::config::{Config, MissingSecret};
+use crate::requests::Email;
 use ledger::Ledger;
 use process::Processor;
 
@@ -39,8 +40,8 @@ use process::Processor;
 pub enum MailError {
     #[error("mail configuration: {0}")]
     Config(String),
-    #[error("the {key} variable {env} is not set: the mail channel needs that password")]
-    MissingSecret { key: &'static str, env: String },
+    #[error("{0}: the mail channel needs that password")]
+    MissingSecret(#[from] MissingSecret),
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
     #[error("IMAP: {0}")]
@@ -55,16 +56,16 @@ pub enum MailError {
     Ledger(#[from] ledger::LedgerError),
     #[error(transparent)]
     Process(#[from] process::ProcessError),
-    #[error("a background task failed: {0}")]
-    Task(String),
+    #[error("a background task failed")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// The secret that signs thread tags: the variable named by `mail.secret_env`, else a
 /// random secret kept in `data_dir/mail-secret` (made on first use, owner-only).
 pub fn secret(config: &Config) -> Result<Vec<u8>, MailError> {
-    if let Ok(value) = std::env::var(&config.mail.secret_env) {
-        if value.len() >= 16 {
-            return Ok(value.into_bytes());
+    if let Some(value) = config.mail.secret() {
+        if value.expose().len() >= 16 {
+            return Ok(value.expose().as_bytes().to_vec());
         }
         return Err(MailError::Config(format!(
             "the variable {} (mail.secret_env) must hold at least 16 characters",
@@ -112,43 +113,39 @@ fn read_or_make_secret(path: &Path) -> Result<Vec<u8>, MailError> {
 pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, MailError> {
     let mail = &config.mail;
     let ledger = Arc::new(Ledger::open(&config.database_path())?);
-    let mut own_addresses: Vec<String> = std::iter::once(&mail.address)
+    let mut own_addresses: Vec<String> = mail
+        .address
+        .iter()
         .chain(&mail.aliases)
-        .map(|a| a.trim().to_lowercase())
-        .filter(|a| !a.is_empty())
+        .map(|a| a.as_str().to_lowercase())
         .collect();
     own_addresses.dedup();
-    let staff_page_url = [&mail.staff_page_url, &config.discord.staff_page_url]
-        .into_iter()
-        .map(|u| u.trim_end_matches('/'))
-        .find(|u| !u.is_empty())
-        // Staff pages live under /staff.
-        .map(|u| format!("{u}/staff"));
+    let staff_page_url = mail
+        .staff_page_url
+        .clone()
+        .or_else(|| config.discord.staff_page_url.clone());
+    let address = mail
+        .address
+        .as_ref()
+        .map(Email::to_string)
+        .unwrap_or_default();
     let settings = process::Policy {
         own_addresses,
         compose: compose::Letterhead {
             from: compose::Party {
                 name: None,
-                address: mail.address.trim().to_string(),
+                address: address.clone(),
             },
             retention_days: config.privacy.conversation_retention_days,
             privacy_contact: if config.privacy.contact.is_empty() {
-                mail.address.clone()
+                address
             } else {
                 config.privacy.contact.clone()
             },
             staff_page_url,
-            public_url: Some(
-                config
-                    .web
-                    .public_url
-                    .trim()
-                    .trim_end_matches('/')
-                    .to_string(),
-            )
-            .filter(|u| !u.is_empty()),
+            public_url: config.web.public_url.clone(),
         },
-        secret: secret(config)?,
+        secret: secret(config)?.into(),
         replies_per_sender_per_hour: mail.replies_per_sender_per_hour,
         identical_replies_per_day: mail.identical_replies_per_day,
         trusted_authserv_id: Some(mail.trusted_authserv_id.trim().to_string())
@@ -157,9 +154,9 @@ pub fn processor(assistant: Assistant, config: &Config) -> Result<Processor, Mai
             max_text_chars: mail.max_text_chars,
             ..Default::default()
         },
-        staff: (!mail.staff_address.is_empty()).then(|| compose::Party {
+        staff: mail.staff_address.as_ref().map(|a| compose::Party {
             name: None,
-            address: mail.staff_address.clone(),
+            address: a.to_string(),
         }),
     };
     Ok(Processor::new(assistant, ledger, settings))
@@ -173,18 +170,16 @@ pub async fn run(
     stop: crate::shutdown::Shutdown,
 ) -> Result<(), MailError> {
     let mail = config.mail.clone();
-    let imap_password =
-        std::env::var(&mail.imap.password_env).map_err(|_| MailError::MissingSecret {
-            key: "mail.imap.password_env",
-            env: mail.imap.password_env.clone(),
-        })?;
-    let smtp_password = std::env::var(&mail.smtp.password_env).ok();
-    let transport = outbox::transport(&mail.smtp, smtp_password)?;
-    let from: lettre::Address = mail
+    let imap_password = mail.imap.password()?;
+    let transport = outbox::transport(&mail.smtp, mail.smtp.password()?)?;
+    let address = mail
         .address
-        .trim()
+        .as_ref()
+        .ok_or_else(|| MailError::Config("mail.address is not set".into()))?;
+    let from: lettre::Address = address
+        .as_str()
         .parse()
-        .map_err(|e| MailError::Config(format!("mail.address '{}': {e}", mail.address)))?;
+        .map_err(|e| MailError::Config(format!("mail.address '{address}': {e}")))?;
     let imap_settings = imap::ImapSettings {
         host: mail.imap.host.clone(),
         port: mail.imap.port,
@@ -207,7 +202,7 @@ pub async fn run(
         let config = config.clone();
         tokio::task::spawn_blocking(move || processor(assistant, &config))
             .await
-            .map_err(|e| MailError::Task(e.to_string()))??
+            .map_err(MailError::Task)??
     };
     let inbox_read = Arc::new(AtomicBool::new(false));
     let mut sender = outbox::Courier::new(
@@ -224,7 +219,7 @@ pub async fn run(
     let ledger = processor.ledger().clone();
     tokio::task::spawn_blocking(move || ledger.retry_pending_now(time::OffsetDateTime::now_utc()))
         .await
-        .map_err(|e| MailError::Task(e.to_string()))??;
+        .map_err(MailError::Task)??;
     match sender.send_due(&mut first_stop).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sent = n, "sent the replies left in the outbox"),

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use super::ledger::{Due, Ledger};
 use super::MailError;
-use crate::config::{Security, SmtpConfig};
+use crate::config::{MissingSecret, Secret, Security, SmtpConfig};
 
 /// Attempts before a reply is given up (the waits add up to about a day).
 const MAX_ATTEMPTS: u32 = 12;
@@ -30,7 +30,7 @@ const CONCURRENT_SENDS: usize = 8;
 /// Builds the SMTP transport from the configuration; `password` from its variable.
 pub fn transport(
     config: &SmtpConfig,
-    password: Option<String>,
+    password: Option<Secret>,
 ) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
     let mut tls_parameters = TlsParameters::builder(config.host.clone());
     if !config.ca_file.as_os_str().is_empty() {
@@ -57,11 +57,14 @@ pub fn transport(
         .timeout(Some(Duration::from_secs(60)))
         .pool_config(PoolConfig::new().max_size(CONCURRENT_SENDS as u32));
     if !config.username.is_empty() {
-        let password = password.ok_or_else(|| MailError::MissingSecret {
+        let password = password.ok_or_else(|| MissingSecret {
+            var: config.password_env.clone(),
             key: "mail.smtp.password_env",
-            env: config.password_env.clone(),
         })?;
-        builder = builder.credentials(Credentials::new(config.username.clone(), password));
+        builder = builder.credentials(Credentials::new(
+            config.username.clone(),
+            password.expose().to_string(),
+        ));
     }
     Ok(builder.build())
 }
@@ -125,7 +128,7 @@ impl Courier {
                 ledger.due(OffsetDateTime::now_utc(), limit, uncertain)
             })
             .await
-            .map_err(|e| MailError::Task(e.to_string()))??;
+            .map_err(MailError::Task)??;
             if due.is_empty() {
                 return Ok(total);
             }
@@ -196,7 +199,7 @@ impl Courier {
                 ledger.mark_failed(item.id, "unusable recipient address", None)
             })
             .await
-            .map_err(|e| MailError::Task(e.to_string()))??;
+            .map_err(MailError::Task)??;
             return Ok(false);
         };
         let until = OffsetDateTime::now_utc()
@@ -204,7 +207,7 @@ impl Courier {
         let claiming = ledger.clone();
         tokio::task::spawn_blocking(move || claiming.claim(item.id, until))
             .await
-            .map_err(|e| MailError::Task(e.to_string()))??;
+            .map_err(MailError::Task)??;
         let result = self.transport.send_raw(&envelope, &item.raw).await;
         let now = OffsetDateTime::now_utc();
         match result {
@@ -213,7 +216,7 @@ impl Courier {
                 self.metrics.mail(crate::metrics::MailEvent::Sent);
                 tokio::task::spawn_blocking(move || ledger.mark_sent(item.id, now))
                     .await
-                    .map_err(|e| MailError::Task(e.to_string()))??;
+                    .map_err(MailError::Task)??;
                 Ok(true)
             }
             Err(e) => {
@@ -234,7 +237,7 @@ impl Courier {
                 let error = e.to_string();
                 tokio::task::spawn_blocking(move || ledger.mark_failed(item.id, &error, retry))
                     .await
-                    .map_err(|e| MailError::Task(e.to_string()))??;
+                    .map_err(MailError::Task)??;
                 Ok(false)
             }
         }

@@ -27,7 +27,7 @@ pub struct Policy {
     pub own_addresses: Vec<String>,
     pub compose: compose::Letterhead,
     /// Signs thread tags.
-    pub secret: Vec<u8>,
+    pub secret: crate::config::SecretKey,
     pub replies_per_sender_per_hour: u32,
     /// The same reply, word for word, goes to one person at most this often a day.
     pub identical_replies_per_day: u32,
@@ -324,7 +324,7 @@ impl Processor {
                 let requester = request.requester_email.as_str();
                 let by_requester = requester.eq_ignore_ascii_case(sender)
                     || tag.as_deref().is_some_and(|t| {
-                        compose::verify_tag(&self.settings.secret, &reference, sender, t)
+                        compose::verify_tag(self.settings.secret.expose(), &reference, sender, t)
                     });
                 if !by_requester {
                     return set_aside("reference-of-someone-else");
@@ -546,7 +546,7 @@ impl Processor {
         now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
         let details = confirmation::reply_details(&message.text);
-        let email = Email::parse(sender).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let email = Email::parse(sender).map_err(StoreError::from)?;
         let mut attachments = inquiry.attachments.clone();
         attachments.extend(message.attachments.iter().map(|a| a.name.clone()));
         let confirmed = self.assistant.confirm_inquiry(
@@ -601,7 +601,7 @@ impl Processor {
     ) -> Result<Decision, ProcessError> {
         let lang = request.language;
         let tag = compose::thread_tag(
-            &self.settings.secret,
+            self.settings.secret.expose(),
             &request.reference,
             request.requester_email.as_str(),
         );
@@ -664,7 +664,7 @@ impl Processor {
             .add_to_request(&request.reference, &text, now)?;
         let lang = request.language;
         let tag = compose::thread_tag(
-            &self.settings.secret,
+            self.settings.secret.expose(),
             &request.reference,
             request.requester_email.as_str(),
         );

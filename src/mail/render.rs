@@ -4,6 +4,7 @@
 
 use lettre::Address;
 
+use crate::config::BaseUrl;
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::requests::model::RequestType;
@@ -157,15 +158,19 @@ pub(super) fn reply_blocks(settings: &Letterhead, body: &Body<'_>, lang: Languag
 /// The two feedback links that end an answer: each opens a page on guichet whose button
 /// records the vote (opening the link alone records nothing). The URL holds the signed
 /// token, the vote and the language, nothing about the person.
-pub(super) fn feedback_blocks(blocks: &mut Vec<Block>, base: &str, token: &str, lang: Language) {
+pub(super) fn feedback_blocks(
+    blocks: &mut Vec<Block>,
+    base: &BaseUrl,
+    token: &str,
+    lang: Language,
+) {
     let link = |msg: Msg, vote: &str| {
         vec![Inline::Link {
             text: msg.text(lang).to_string(),
-            url: format!(
-                "{}/feedback/{token}?vote={vote}&lang={}",
-                base.trim_end_matches('/'),
+            url: base.join(&format!(
+                "feedback/{token}?vote={vote}&lang={}",
                 lang.code()
-            ),
+            )),
         }]
     };
     blocks.push(text_para(Msg::MailFeedbackIntro.text(lang)));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::model::{
-    multi_line, staff_name, AuditEvent, Request, RequestRef, RequestStatus, MAX_NOTE_CHARS,
+    multi_line, staff_name, AuditEvent, Field, Request, RequestRef, RequestStatus, MAX_NOTE_CHARS,
 };
 use super::{Change, RequestFilter, RequestStore, StoreError};
 
@@ -48,7 +48,7 @@ impl RequestDesk {
         now: OffsetDateTime,
     ) -> Result<Request, StoreError> {
         let note = note
-            .map(|n| multi_line("note", n, MAX_NOTE_CHARS, false))
+            .map(|n| multi_line(Field::Reason, n, MAX_NOTE_CHARS, false))
             .transpose()?
             .filter(|n| !n.is_empty());
         self.store.update(reference, by, now, &mut |current| {
@@ -76,7 +76,7 @@ impl RequestDesk {
         by: &str,
         now: OffsetDateTime,
     ) -> Result<Request, StoreError> {
-        let staff = staff_name("staff", staff)?;
+        let staff = staff_name(Field::Assignee, staff)?;
         self.store.update(reference, by, now, &mut |current| {
             if current.status == RequestStatus::Closed {
                 return Err(StoreError::InvalidTransition {
@@ -110,7 +110,7 @@ impl RequestDesk {
         by: &str,
         now: OffsetDateTime,
     ) -> Result<Request, StoreError> {
-        let note = multi_line("note", note, MAX_NOTE_CHARS, true)?;
+        let note = multi_line(Field::Note, note, MAX_NOTE_CHARS, true)?;
         self.store.update(reference, by, now, &mut |_| {
             Ok(vec![Change::Note(note.clone())])
         })

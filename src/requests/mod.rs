@@ -8,11 +8,14 @@
 //!   PostgreSQL backend can come later without touching the channels.
 //! - [`sqlite`]: the SQLite implementation, with its schema migrations.
 //! - [`export`]: CSV and JSON exports, and the terminal views for staff.
+//! - [`StoreError`] (`error.rs`): why the store refused or failed, in English for the logs
+//!   and in the person's language for them.
 //!
 //! The store's methods block (SQLite waits up to five seconds for a busy database): from
 //! async code, call them inside `tokio::task::spawn_blocking`.
 
 pub mod desk;
+mod error;
 pub mod export;
 pub mod model;
 pub mod sqlite;
@@ -20,6 +23,7 @@ pub mod sqlite;
 use time::OffsetDateTime;
 
 pub use desk::RequestDesk;
+pub use error::StoreError;
 pub use model::{
     AuditEvent, AuditKind, Channel, Email, ModelError, NewRequest, Request, RequestRef,
     RequestStatus, RequestType, Speaker, StaffNote, TranscriptEntry,
@@ -250,40 +254,4 @@ pub struct RequestFilter {
 pub struct Erasure {
     pub requests: usize,
     pub conversations: usize,
-}
-
-/// Why the store could not do what was asked.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum StoreError {
-    #[error("no request {0}")]
-    NotFound(RequestRef),
-    #[error("a request cannot move from {} to {}", .from.code(), .to.code())]
-    InvalidTransition {
-        from: RequestStatus,
-        to: RequestStatus,
-    },
-    #[error("closing or reopening a request needs a reason")]
-    ReasonRequired,
-    /// A value was refused (an empty staff name, a description too long…); the text says
-    /// which and why, and can be shown to the person who typed it.
-    #[error("{0}")]
-    Invalid(String),
-    /// The database failed. The text holds SQLite's message for the logs; show users a
-    /// generic message instead.
-    #[error("request database error: {0}")]
-    Database(String),
-}
-
-impl StoreError {
-    /// Whether the error is the caller's mistake (safe and useful to show) rather than a
-    /// failure of the database (to log, and to hide behind a generic message).
-    pub fn is_client_error(&self) -> bool {
-        !matches!(self, StoreError::Database(_))
-    }
-}
-
-impl From<ModelError> for StoreError {
-    fn from(error: ModelError) -> Self {
-        StoreError::Invalid(error.to_string())
-    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::analysis::Token;
 use crate::knowledge::Kind;
@@ -48,8 +48,8 @@ pub struct Hit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excerpt(pub Vec<Segment>);
 
-/// A run of excerpt text, highlighted or not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A run of excerpt text, highlighted or not (as JSON: `{"text", "highlighted"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Segment {
     pub text: String,
     pub highlighted: bool,
@@ -68,14 +68,11 @@ impl Answer {
     }
 
     /// The stable JSON shape other scripts depend on: `{"answered", "lang", "hits":
-    /// [{"title", "url", "excerpt", "lang", "kind", "score"}], "suggestions": [same shape]}`.
+    /// [{"title", "url", "excerpt", "lang", "kind", "score"}], "suggestions": [same shape]}`
+    /// (see [`AnswerJson`]).
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "answered": self.answered,
-            "lang": self.lang.code(),
-            "hits": self.hits.iter().map(Hit::to_json).collect::<Vec<_>>(),
-            "suggestions": self.suggestions.iter().map(Hit::to_json).collect::<Vec<_>>(),
-        })
+        // Strings, numbers and booleans only: serialising to a `Value` cannot fail.
+        serde_json::to_value(AnswerJson::from(self)).expect("an answer serialises")
     }
 
     /// The answer as plain text for a person, with matched words wrapped in `open`/`close`
@@ -116,16 +113,52 @@ impl Answer {
     }
 }
 
-impl Hit {
-    fn to_json(&self) -> serde_json::Value {
-        json!({
-            "title": self.title,
-            "url": self.url,
-            "excerpt": self.excerpt.plain(),
-            "lang": self.lang.code(),
-            "kind": self.kind.as_str(),
-            "score": (self.score * 1000.0).round() / 1000.0,
-        })
+/// An [`Answer`] as JSON (see [`Answer::to_json`]).
+#[derive(Debug, Serialize)]
+pub struct AnswerJson<'a> {
+    pub answered: bool,
+    pub lang: &'static str,
+    pub hits: Vec<HitJson<'a>>,
+    pub suggestions: Vec<HitJson<'a>>,
+}
+
+impl<'a> From<&'a Answer> for AnswerJson<'a> {
+    fn from(answer: &'a Answer) -> Self {
+        AnswerJson {
+            answered: answer.answered,
+            lang: answer.lang.code(),
+            hits: answer.hits.iter().map(HitJson::from).collect(),
+            suggestions: answer.suggestions.iter().map(HitJson::from).collect(),
+        }
+    }
+}
+
+/// A [`Hit`] as JSON: `{"title", "url", "excerpt", "lang", "kind", "score"}`, and the
+/// excerpt's highlighted runs (`segments`) when a channel asks for them.
+#[derive(Debug, Serialize)]
+pub struct HitJson<'a> {
+    pub title: &'a str,
+    pub url: Option<&'a str>,
+    pub excerpt: String,
+    pub lang: &'static str,
+    pub kind: &'static str,
+    /// Rounded to 3 decimals.
+    pub score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<&'a [Segment]>,
+}
+
+impl<'a> From<&'a Hit> for HitJson<'a> {
+    fn from(hit: &'a Hit) -> Self {
+        HitJson {
+            title: &hit.title,
+            url: hit.url.as_deref(),
+            excerpt: hit.excerpt.plain(),
+            lang: hit.lang.code(),
+            kind: hit.kind.as_str(),
+            score: f64::from((hit.score * 1000.0).round() / 1000.0),
+            segments: None,
+        }
     }
 }
 
@@ -409,6 +442,56 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
 mod tests {
     use super::*;
     use crate::search::analysis::{analyzer, tokens};
+
+    fn sample_hit(title: &str, score: f32) -> Hit {
+        Hit {
+            doc_id: "doc".into(),
+            title: title.into(),
+            section: Some("Section".into()),
+            url: Some("https://example.org/page".into()),
+            excerpt: Excerpt(vec![
+                Segment {
+                    text: "The ".into(),
+                    highlighted: false,
+                },
+                Segment {
+                    text: "Unit".into(),
+                    highlighted: true,
+                },
+            ]),
+            lang: Language::En,
+            kind: Kind::Partner,
+            score,
+            coverage: 0.5,
+        }
+    }
+
+    #[test]
+    fn an_answer_keeps_its_json_shape() {
+        let mut bare = sample_hit("Bare", 2.0);
+        bare.url = None;
+        let answer = Answer {
+            answered: true,
+            lang: Language::Fr,
+            hits: vec![sample_hit("Oncopole", 1.234_567), bare],
+            suggestions: vec![],
+            confidence: 0.9,
+        };
+        assert_eq!(
+            answer.to_json(),
+            serde_json::json!({
+                "answered": true,
+                "lang": "fr",
+                "hits": [
+                    {"title": "Oncopole", "url": "https://example.org/page", "excerpt": "The Unit",
+                     "lang": "en", "kind": "partner", "score": f64::from(1.235_f32)},
+                    {"title": "Bare", "url": null, "excerpt": "The Unit",
+                     "lang": "en", "kind": "partner", "score": 2.0},
+                ],
+                "suggestions": [],
+            })
+        );
+    }
 
     fn excerpt(text: &str, words: &[&str]) -> Excerpt {
         let toks = tokens(&mut analyzer(Language::Fr), text);

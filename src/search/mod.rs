@@ -17,6 +17,7 @@ pub mod focus;
 mod hits;
 pub mod index;
 pub mod query;
+mod scoring;
 pub mod spelling;
 
 use std::collections::{HashMap, HashSet};
@@ -26,9 +27,9 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{IndexReader, ReloadPolicy, Searcher, Term};
 
-pub use answer::{Answer, Excerpt, Hit, Segment};
+pub use answer::{Answer, AnswerJson, Excerpt, Hit, HitJson, Segment};
 pub use decision::{Decision, Signals, Verdict};
 pub use index::{IndexError, Manifest};
 
@@ -36,8 +37,9 @@ use crate::config::{Config, SearchConfig};
 use crate::knowledge::Synonyms;
 use crate::language::Language;
 use crate::question::Question;
-use hits::{highlight_of, Candidate, Matcher, Ranked};
+use hits::{Candidate, Matcher, Ranked};
 use query::{lang_slot, Concept, Origin};
+use scoring::{unknown_share, Weight};
 use spelling::Speller;
 
 /// How many passages BM25 hands to the re-ranking.
@@ -50,16 +52,12 @@ const QUESTIONS_BOOST: f32 = 1.0;
 const CONTEXT_BOOST: f32 = 0.25;
 /// The most context words added to a query.
 const CONTEXT_CONCEPTS: usize = 12;
-/// Score factor for the opening passage of a document, which usually defines its subject.
-const FIRST_PASSAGE_FACTOR: f32 = 1.1;
 /// The most passages of one document read to choose the first hit's excerpt.
 const MAX_PASSAGES_READ: usize = 40;
 /// Related pages offered when guichet is not sure enough to answer.
 const MAX_SUGGESTIONS: usize = 2;
 /// Weight of a synonym or a correction against the words typed.
 const ALTERNATIVE_BOOST: f32 = 0.8;
-/// Score factor for a passage in the other language than the asker's.
-const OTHER_LANGUAGE_FACTOR: f32 = 0.6;
 /// A hit after the first must score at least this share of the first.
 const RELATIVE_CUTOFF: f32 = 0.3;
 /// Weight of a word absent from the base, as a share of the weight of the rarest word.
@@ -348,115 +346,14 @@ impl Knowledge {
                 ..empty
             });
         }
-        let total_weight: f32 = weights.iter().map(|w| w.weight).sum();
-        let heaviest = weights.iter().map(|w| w.weight).fold(0.0, f32::max);
         let mut ranked = Vec::with_capacity(top.len());
         for (bm25, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let candidate = Candidate::read(&doc, &inner.fields);
-            let slot = lang_slot(candidate.lang);
-            let body = &candidate.body;
-            let names: HashSet<&str> = candidate.names.split(' ').collect();
-            let questions: Vec<HashSet<&str>> = candidate
-                .questions
-                .lines()
-                .map(|l| l.split(' ').collect())
-                .collect();
-            let mut covered = 0.0;
-            let mut in_names = 0.0;
-            let mut by_question = vec![0.0f32; questions.len()];
-            let mut uncovered: f32 = 0.0;
-            let highlight = highlight_of(&concepts, &weights, body, slot);
-            let in_body: HashSet<usize> = highlight.values().flatten().map(|(i, _)| *i).collect();
-            for (index, (concept, w)) in concepts.iter().zip(&weights).enumerate() {
-                let matched = in_body.contains(&index);
-                let mut named = false;
-                let mut asked = vec![false; questions.len()];
-                for alt in &concept.alternatives {
-                    let terms = &alt.terms[slot];
-                    if terms.is_empty() {
-                        continue;
-                    }
-                    let all_in =
-                        |set: &HashSet<&str>| terms.iter().all(|(_, t)| set.contains(t.as_str()));
-                    if all_in(&names) {
-                        named = true;
-                    }
-                    for (q, a) in questions.iter().zip(asked.iter_mut()) {
-                        *a |= all_in(q);
-                    }
-                }
-                let asked_any = asked.iter().any(|a| *a);
-                if matched || named || asked_any {
-                    covered += w.weight;
-                } else {
-                    uncovered = uncovered.max(w.weight);
-                }
-                if named {
-                    in_names += w.weight;
-                }
-                for (b, a) in by_question.iter_mut().zip(&asked) {
-                    if *a {
-                        *b += w.weight;
-                    }
-                }
-            }
-            let share = |x: f32| {
-                if total_weight > 0.0 {
-                    x / total_weight
-                } else {
-                    0.0
-                }
-            };
-            let coverage = share(covered);
-            let mut score = bm25 * (0.2 + coverage);
-            if candidate.lang != lang {
-                score *= OTHER_LANGUAGE_FACTOR;
-            }
-            if candidate.ordinal == 0 {
-                score *= FIRST_PASSAGE_FACTOR;
-            }
-            ranked.push(Ranked {
-                signals: Signals {
-                    coverage,
-                    uncovered: if heaviest > 0.0 {
-                        uncovered / heaviest
-                    } else {
-                        0.0
-                    },
-                    strength: bm25 / (1.0 + total_weight),
-                    names: share(in_names),
-                    questions: share(by_question.iter().copied().fold(0.0, f32::max)),
-                    ..Signals::default()
-                },
-                candidate,
-                highlight,
-                score,
-            });
+            let candidate = Candidate::read(&searcher.doc(address)?, &inner.fields);
+            ranked.push(scoring::rank(candidate, bm25, &concepts, &weights, lang));
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let best = &ranked[0];
-        let runner_up = ranked
-            .iter()
-            .find(|r| {
-                r.candidate.doc_id != best.candidate.doc_id
-                    && r.candidate.translation.as_deref() != Some(best.candidate.doc_id.as_str())
-            })
-            .map(|r| r.score)
-            .unwrap_or(0.0);
-        let document = self.document_coverage(&searcher, best, &concepts, &weights)?;
-        let signals = Signals {
-            document,
-            unknown: unknown_share(&weights),
-            margin: if best.score > 0.0 {
-                (best.score - runner_up) / best.score
-            } else {
-                0.0
-            },
-            concepts: (1.0 + concepts.len() as f32).ln(),
-            domain: weights.iter().filter(|w| w.domain).count() as f32 / weights.len() as f32,
-            ..best.signals
-        };
+        let document = self.document_coverage(&searcher, &ranked[0], &concepts, &weights)?;
+        let signals = scoring::part_signals(&ranked, &weights, concepts.len(), document);
         let wants_number = focus::asks_for_a_number(text);
         let hits = self.select(
             ranked,
@@ -635,28 +532,6 @@ impl Knowledge {
         }
         BooleanQuery::new(clauses)
     }
-}
-
-/// A concept's weight in the confidence, and what is known of it.
-struct Weight {
-    weight: f32,
-    /// The knowledge base never uses it.
-    unknown: bool,
-    /// It belongs to the Unit's vocabulary (a synonyms group).
-    domain: bool,
-}
-
-fn unknown_share(weights: &[Weight]) -> f32 {
-    let total: f32 = weights.iter().map(|w| w.weight).sum();
-    if total <= 0.0 {
-        return 0.0;
-    }
-    weights
-        .iter()
-        .filter(|w| w.unknown)
-        .map(|w| w.weight)
-        .sum::<f32>()
-        / total
 }
 
 /// One part of a question (a sentence that asks, or the sentences together), with its

@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::assistant::{Action, Reply, RequestLogged};
+use crate::config::BaseUrl;
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::search::Hit;
@@ -355,7 +356,11 @@ pub fn notice(text: &str) -> Value {
 
 /// The staff channel's card for a logged request: reference, type, channel and name, and a
 /// button to the staff page — no other personal data.
-pub fn staff_notice(event: &RequestLogged, staff_page_url: &str, lang: Language) -> Value {
+pub fn staff_notice(
+    event: &RequestLogged,
+    staff_page_url: Option<&BaseUrl>,
+    lang: Language,
+) -> Value {
     let reference = event.reference.to_string();
     let mut body = vec![
         json!({
@@ -374,20 +379,18 @@ pub fn staff_notice(event: &RequestLogged, staff_page_url: &str, lang: Language)
             ],
         }),
     ];
-    let base = staff_page_url.trim().trim_end_matches('/');
-    if base.is_empty() {
-        body.push(text_block(&escape_markdown(
+    match staff_page_url {
+        None => body.push(text_block(&escape_markdown(
             &Msg::TeamsStaffHowToSee.fill(lang, &[("reference", &reference)]),
-        )));
-    } else {
-        body.push(json!({
+        ))),
+        Some(base) => body.push(json!({
             "type": "ActionSet",
             "actions": [{
                 "type": "Action.OpenUrl",
                 "title": Msg::TeamsStaffOpen.text(lang),
-                "url": format!("{base}/staff/requests/{reference}"),
+                "url": base.join(&format!("staff/requests/{reference}")),
             }],
-        }));
+        })),
     }
     activity::message(None, vec![card(body, lang)])
 }
@@ -600,7 +603,8 @@ mod tests {
             requester_name: "[Eve](https://evil.example)".into(),
             language: Language::Fr,
         };
-        let m = staff_notice(&event, "https://guichet.example/", Language::Fr);
+        let base: BaseUrl = "https://guichet.example/".parse().unwrap();
+        let m = staff_notice(&event, Some(&base), Language::Fr);
         let json = all_text(&m);
         assert!(json.contains("Nouvelle demande SSA-2026-00042"), "{json}");
         assert!(json.contains("https://guichet.example/staff/requests/SSA-2026-00042"));
@@ -608,7 +612,7 @@ mod tests {
             json.contains("\\\\[Eve\\\\]"),
             "the name is escaped: {json}"
         );
-        let m = staff_notice(&event, "", Language::En);
+        let m = staff_notice(&event, None, Language::En);
         assert!(all_text(&m).contains("guichet requests show SSA-2026-00042"));
     }
 }

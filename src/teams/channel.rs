@@ -18,7 +18,7 @@ use super::convert::{self, Routed, Scope};
 use super::intake::{self, Plan};
 use super::{SentAnswers, StartError};
 use crate::assistant::{Assistant, Incoming, Reply, RequestLogged};
-use crate::config::TeamsConfig;
+use crate::config::{Secret, TeamsConfig};
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::questions::{Vote, VoteOutcome};
@@ -50,15 +50,12 @@ pub struct Shared {
 /// fetches the keys, then answers.
 pub async fn run(shared: Arc<Shared>, mut stop: Shutdown) -> Result<(), StartError> {
     let config = &shared.config;
-    let password = std::env::var(&config.password_env)
-        .ok()
-        .filter(|p| !p.trim().is_empty())
-        .ok_or_else(|| StartError::MissingPassword(config.password_env.clone()))?;
+    let password = config.password().map_err(StartError::MissingPassword)?;
     let connector = Arc::new(Connector::new(
         shared.http.clone(),
         config.token_endpoint(),
         config.app_id.clone(),
-        password.trim().to_string(),
+        Secret::from(password.expose().trim().to_string()),
         shared.allowed.clone(),
     ));
     if shared.verifier.keys_stale() {
@@ -350,7 +347,7 @@ async fn notify_staff(
         };
         match event {
             Ok(event) => {
-                let message = card::staff_notice(&event, &config.staff_page_url, lang);
+                let message = card::staff_notice(&event, config.staff_page_url.as_ref(), lang);
                 if let Err(e) = connector
                     .send(
                         &config.staff_service_url,

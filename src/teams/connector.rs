@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::normalize_service_url;
+use crate::config::Secret;
 
 /// The scope of the tokens guichet asks for.
 pub const SCOPE: &str = "https://api.botframework.com/.default";
@@ -129,7 +130,7 @@ pub struct Connector {
     http: http_client::Client,
     token_url: String,
     app_id: String,
-    password: String,
+    password: Secret,
     token: tokio::sync::Mutex<Option<Token>>,
     allowed: std::sync::Arc<AllowList>,
 }
@@ -148,7 +149,7 @@ impl Connector {
         http: http_client::Client,
         token_url: String,
         app_id: String,
-        password: String,
+        password: Secret,
         allowed: std::sync::Arc<AllowList>,
     ) -> Connector {
         Connector {
@@ -197,7 +198,7 @@ impl Connector {
             .form(&[
                 ("grant_type", "client_credentials"),
                 ("client_id", self.app_id.as_str()),
-                ("client_secret", self.password.as_str()),
+                ("client_secret", self.password.expose()),
                 ("scope", SCOPE),
             ])
             .send()

@@ -35,10 +35,8 @@ const MAX_RATE_LIMITED_USERS: usize = 10_000;
 /// Why the Teams channel could not be built or started.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error(
-        "the Teams app password is missing: set the environment variable {0} (teams.password_env)"
-    )]
-    MissingPassword(String),
+    #[error("the Teams app password is missing: {0}")]
+    MissingPassword(crate::config::MissingSecret),
     #[error("cannot set up the HTTP client for the Bot Framework")]
     Http(#[source] http_client::Error),
 }

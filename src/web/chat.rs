@@ -22,12 +22,13 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use maud::html;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{escape, html_page, random_hex, AppError, AppState, ClientIp, ErrorKind, Surface};
-use crate::assistant::{Action, Incoming, Reply, Sender};
+use super::{html_page, random_hex, AppError, AppState, ClientIp, ErrorKind, Surface};
+use crate::assistant::{Action, Incoming, Reply, ReplyJson, Sender};
 use crate::config::Config;
 use crate::language::Language;
 use crate::messages::Msg;
@@ -95,23 +96,27 @@ pub(super) async fn page(
         .lang
         .and_then(|l| l.parse().ok())
         .unwrap_or(state.inner.default_language);
-    let other = lang.other();
-    let head = "<link rel=\"stylesheet\" href=\"/widget.css\" data-guichet-css>\n\
-                <script src=\"/widget.js\" data-guichet defer></script>\n";
-    let body = format!(
-        "<header class=\"site-header\">\n\
-         <nav class=\"lang-switch\" aria-label=\"{nav}\"><a href=\"/?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_name}</a></nav>\n\
-         <h1>{title}</h1>\n<p class=\"intro\">{intro}</p>\n</header>\n\
-         <main id=\"main\">\n<div id=\"guichet\" data-guichet-mount></div>\n\
-         <noscript><p class=\"noscript\">{noscript}</p></noscript>\n</main>",
-        nav = escape(Msg::StaffLanguage.text(lang)),
-        other = other.code(),
-        other_name = escape(Msg::WebOtherLanguage.text(lang)),
-        title = escape(Msg::WebTitle.text(lang)),
-        intro = escape(Msg::WebIntro.text(lang)),
-        noscript = escape(Msg::WebNoScript.text(lang)),
-    );
-    let mut response = html_page(lang, Msg::WebTitle.text(lang), Some(head), &body).into_response();
+    let other = lang.other().code();
+    let head = html! {
+        link rel="stylesheet" href="/widget.css" data-guichet-css;
+        script src="/widget.js" data-guichet defer {}
+    };
+    let body = html! {
+        header class="site-header" {
+            nav class="lang-switch" aria-label=(Msg::StaffLanguage.text(lang)) {
+                a href={ "/?lang=" (other) } lang=(other) hreflang=(other) {
+                    (Msg::WebOtherLanguage.text(lang))
+                }
+            }
+            h1 { (Msg::WebTitle.text(lang)) }
+            p class="intro" { (Msg::WebIntro.text(lang)) }
+        }
+        main id="main" {
+            div id="guichet" data-guichet-mount {}
+            noscript { p class="noscript" { (Msg::WebNoScript.text(lang)) } }
+        }
+    };
+    let mut response = html_page(lang, Msg::WebTitle.text(lang), Some(head), body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -189,7 +194,7 @@ pub(super) async fn new_session(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<SessionReply>, AppError> {
     let body: SessionBody = if body.iter().all(u8::is_ascii_whitespace) {
         SessionBody::default()
     } else if is_json(&headers) {
@@ -208,7 +213,17 @@ pub(super) async fn new_session(
         .inner
         .chat_sessions
         .insert(session.clone(), ChatSession { lang }, Instant::now());
-    Ok(Json(json!({"session": session, "lang": lang.code()})))
+    Ok(Json(SessionReply {
+        session,
+        lang: lang.code(),
+    }))
+}
+
+/// What `POST /api/session` answers.
+#[derive(Debug, Serialize)]
+pub(super) struct SessionReply {
+    session: String,
+    lang: &'static str,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,7 +241,7 @@ pub(super) struct ChatBody {
 pub(super) async fn chat(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let asked_lang: Option<Language> = body.lang.as_deref().and_then(|l| l.parse().ok());
     let session_lang = valid_session_id(&body.session)
         .then(|| {
@@ -275,24 +290,16 @@ pub(super) async fn chat(
         .inner
         .chat_sessions
         .with(&body.session, Instant::now(), |s| s.lang = reply.lang);
-    Ok(Json(reply_json(&reply)))
+    Ok(Json(reply_json(&reply)).into_response())
 }
 
-/// [`Reply::to_json`] plus each hit's excerpt as highlighted runs (`segments`).
-fn reply_json(reply: &Reply) -> Value {
-    let mut value = reply.to_json();
-    if let Some(hits) = value.get_mut("hits").and_then(Value::as_array_mut) {
-        for (json, hit) in hits.iter_mut().zip(&reply.hits) {
-            let segments: Vec<Value> = hit
-                .excerpt
-                .0
-                .iter()
-                .map(|s| json!({"text": s.text, "highlighted": s.highlighted}))
-                .collect();
-            json["segments"] = Value::Array(segments);
-        }
+/// [`Reply::to_json`]'s shape plus each hit's excerpt as highlighted runs (`segments`).
+fn reply_json(reply: &Reply) -> ReplyJson<'_> {
+    let mut json = ReplyJson::from(reply);
+    for (hit, from) in json.hits.iter_mut().zip(&reply.hits) {
+        hit.segments = Some(&from.excerpt.0);
     }
-    value
+    json
 }
 
 /// Session ids are 32 lowercase hex digits; anything else is unknown without a lookup.

@@ -9,11 +9,11 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use maud::{html, Markup};
+use serde::{Deserialize, Serialize};
 
 use super::chat::ApiJson;
-use super::{escape, html_page, AppError, AppState, ErrorKind, Surface};
+use super::{html_page, AppError, AppState, ErrorKind, Surface};
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::questions::{Vote, VoteOutcome};
@@ -40,7 +40,7 @@ pub(super) struct VoteBody {
 pub(super) async fn api_vote(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<VoteBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<VoteReply>, AppError> {
     let lang = body
         .lang
         .as_deref()
@@ -54,7 +54,17 @@ pub(super) async fn api_vote(
         .await
         .map_err(|e| AppError::internal(Surface::Api, e))?;
     let (code, message) = said(outcome, lang);
-    Ok(Json(json!({"outcome": code, "message": message})))
+    Ok(Json(VoteReply {
+        outcome: code,
+        message,
+    }))
+}
+
+/// What `POST /api/feedback` answers.
+#[derive(Debug, Serialize)]
+pub(super) struct VoteReply {
+    outcome: &'static str,
+    message: &'static str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,16 +89,15 @@ fn page_lang(state: &AppState, lang: Option<&str>) -> Language {
 }
 
 /// A small page; never cached (it answers one token).
-fn page(lang: Language, status: StatusCode, body: &str) -> Response {
-    let body = format!(
-        "<main id=\"main\" class=\"feedback\">\n<h1>{title}</h1>\n{body}</main>",
-        title = escape(Msg::FeedbackPageTitle.text(lang)),
-    );
-    let mut response = (
-        status,
-        html_page(lang, Msg::FeedbackPageTitle.text(lang), None, &body),
-    )
-        .into_response();
+fn page(lang: Language, status: StatusCode, body: Markup) -> Response {
+    let title = Msg::FeedbackPageTitle.text(lang);
+    let body = html! {
+        main id="main" class="feedback" {
+            h1 { (title) }
+            (body)
+        }
+    };
+    let mut response = (status, html_page(lang, title, None, body)).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -112,32 +121,22 @@ pub(super) async fn confirm_page(
             Vote::Unhelpful => Vote::Helpful,
         },
     ];
-    let mut buttons = String::new();
-    for vote in others {
-        let label = match vote {
-            Vote::Helpful => Msg::FeedbackYes,
-            Vote::Unhelpful => Msg::FeedbackNo,
-        };
-        buttons.push_str(&format!(
-            "<form method=\"post\" action=\"/feedback/{token}\">\n\
-             <input type=\"hidden\" name=\"vote\" value=\"{vote}\">\n\
-             <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\n\
-             <p><button type=\"submit\">{label}</button></p>\n</form>\n",
-            token = escape(&token),
-            vote = vote.code(),
-            lang = lang.code(),
-            label = escape(label.text(lang)),
-        ));
-    }
-    page(
-        lang,
-        StatusCode::OK,
-        &format!(
-            "<p>{ask}</p>\n<p>{confirm}</p>\n{buttons}",
-            ask = escape(Msg::FeedbackAsk.text(lang)),
-            confirm = escape(Msg::FeedbackConfirm.text(lang)),
-        ),
-    )
+    let body = html! {
+        p { (Msg::FeedbackAsk.text(lang)) }
+        p { (Msg::FeedbackConfirm.text(lang)) }
+        @for vote in others {
+            @let label = match vote {
+                Vote::Helpful => Msg::FeedbackYes,
+                Vote::Unhelpful => Msg::FeedbackNo,
+            };
+            form method="post" action={ "/feedback/" (token) } {
+                input type="hidden" name="vote" value=(vote.code());
+                input type="hidden" name="lang" value=(lang.code());
+                p { button type="submit" { (label.text(lang)) } }
+            }
+        }
+    };
+    page(lang, StatusCode::OK, body)
 }
 
 /// `POST /feedback/{token}` (`vote=up|down`): records the vote once and says how it went:
@@ -165,6 +164,6 @@ pub(super) async fn post_vote(
     Ok(page(
         lang,
         status,
-        &format!("<p class=\"feedback-outcome\">{}</p>\n", escape(message)),
+        html! { p class="feedback-outcome" { (message) } },
     ))
 }

@@ -37,7 +37,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
+use maud::Markup;
 
 use crate::assistant::Assistant;
 use crate::config::{Config, StaffAccount, WebConfig};
@@ -100,11 +100,6 @@ struct Shared {
     sign_in_rate: RateLimiter<()>,
     /// `widget.js` with its strings (from [`Msg`]) and settings filled in, built once.
     widget_js: String,
-    /// `web.allowed_origins`, without trailing slashes, lowercased.
-    allowed_origins: Vec<String>,
-    /// `web.trusted_proxies`, parsed (validated at load) and in canonical form: the peers
-    /// whose `X-Forwarded-For` is believed (see [`client_ip`]).
-    trusted_proxies: Vec<IpAddr>,
     /// The chat page's Content-Security-Policy (it may be framed by the allowed origins).
     page_csp: HeaderValue,
     /// Verified against when the username is unknown, so a failed sign-in takes as long
@@ -120,29 +115,18 @@ impl AppState {
     /// (`web`, `staff`, the idle timeout and the retention period).
     pub fn new(assistant: Assistant, config: &Config) -> AppState {
         let web = config.web.clone();
-        let allowed_origins: Vec<String> = web
-            .allowed_origins
-            .iter()
-            .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-            .collect();
         let mut csp = String::from(
             "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'self'",
         );
-        for origin in &allowed_origins {
+        for origin in &web.allowed_origins {
             csp.push(' ');
-            csp.push_str(origin);
+            csp.push_str(origin.as_str());
         }
         let page_csp = HeaderValue::from_str(&csp).unwrap_or_else(|_| {
             // Origins are validated at load (no spaces or control characters), so this is
             // unreachable; refusing to be framed is the safe fallback anyway.
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'")
         });
-        let trusted_proxies: Vec<IpAddr> = web
-            .trusted_proxies
-            .iter()
-            .filter_map(|p| p.trim().parse::<IpAddr>().ok())
-            .map(|ip| ip.to_canonical())
-            .collect();
         let idle = Duration::from_secs(u64::from(config.conversation.idle_timeout_minutes) * 60);
         let dummy_hash = random_hex(16)
             .ok()
@@ -177,8 +161,6 @@ impl AppState {
                 ),
                 sign_in_rate: RateLimiter::sliding(SIGN_INS_PER_MINUTE, Duration::from_secs(60), 1),
                 widget_js,
-                allowed_origins,
-                trusted_proxies,
                 page_csp,
                 dummy_hash,
                 password_permits: Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE)),
@@ -200,9 +182,10 @@ impl AppState {
     fn origin_allowed(&self, origin: &str) -> bool {
         let origin = origin.trim_end_matches('/');
         self.inner
+            .web
             .allowed_origins
             .iter()
-            .any(|o| o.eq_ignore_ascii_case(origin))
+            .any(|o| o.as_str().eq_ignore_ascii_case(origin))
     }
 
     /// The request body limit of the API: room for the longest allowed message (up to 4
@@ -267,7 +250,7 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "web server listening");
-    let trusted = state.inner.trusted_proxies.clone();
+    let trusted = state.inner.web.trusted_proxies.clone();
     let router = match extra {
         Some(extra) => app(state).merge(extra),
         None => app(state),
@@ -285,8 +268,7 @@ pub async fn serve_with(
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     let assistant = state.assistant();
     let (failing, report) = state.health().report(
-        &assistant.metrics().links(),
-        assistant.knowledge(),
+        assistant,
         Duration::from_secs(state.inner.web.channel_down_seconds),
     );
     let status = if failing {
@@ -361,7 +343,7 @@ impl FromRequestParts<AppState> for ClientIp {
             Some(ConnectInfo(peer)) => limits::client_key(client_ip(
                 peer.ip(),
                 &parts.headers,
-                &state.inner.trusted_proxies,
+                &state.inner.web.trusted_proxies,
             )),
             None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         };
@@ -570,6 +552,13 @@ fn say(msg: Msg, lang: Option<Language>, values: &[(&str, String)]) -> String {
     }
 }
 
+/// An API error's body: `{"error": code, "message"}`.
+#[derive(serde::Serialize)]
+struct ApiErrorBody {
+    error: &'static str,
+    message: String,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let ErrorKind::Internal(detail) = &self.kind {
@@ -582,7 +571,11 @@ impl IntoResponse for AppError {
         let message = say(msg, self.lang, &values);
         let mut response = match self.surface {
             Surface::Api => {
-                (status, Json(json!({"error": code, "message": message}))).into_response()
+                let body = ApiErrorBody {
+                    error: code,
+                    message,
+                };
+                (status, Json(body)).into_response()
             }
             Surface::Page => {
                 let lang = self.lang.unwrap_or(Language::Fr);
@@ -596,13 +589,14 @@ impl IntoResponse for AppError {
                 } else {
                     (Msg::WebTitle, "/", Msg::WebTitle)
                 };
-                let body = format!(
-                    "<main id=\"main\">\n<h1>{}</h1>\n<p role=\"alert\">{}</p>\n<p><a href=\"{href}\">{}</a></p>\n</main>",
-                    escape(title.text(lang)),
-                    escape(&message),
-                    escape(back.text(lang))
-                );
-                (status, html_page(lang, title.text(lang), None, &body)).into_response()
+                let body = maud::html! {
+                    main id="main" {
+                        h1 { (title.text(lang)) }
+                        p role="alert" { (message) }
+                        p { a href=(href) { (back.text(lang)) } }
+                    }
+                };
+                (status, html_page(lang, title.text(lang), None, body)).into_response()
             }
         };
         if let ErrorKind::RateLimited { retry_after } = self.kind {
@@ -619,23 +613,28 @@ impl IntoResponse for AppError {
 // HTML
 // ---------------------------------------------------------------------------------------
 
-/// Text made safe to put in HTML, as element content or in a quoted attribute. Every value
-/// that is not a literal of this crate goes through it: request fields, notes, usernames,
-/// even our own messages. (The escaping itself is [`crate::text::escape_html`].)
-pub use crate::text::{escape_html as escape, EscapedHtml as Escaped};
-
-/// A complete HTML page with the site stylesheet. `head_extra` and `body` must already be
-/// HTML (escaped where needed); `title` is escaped here.
-fn html_page(lang: Language, title: &str, head_extra: Option<&str>, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/site.css\">\n{head}</head>\n\
-         <body>\n{body}\n</body>\n</html>\n",
-        lang = lang.code(),
-        title = escape(title),
-        head = head_extra.unwrap_or(""),
-    ))
+/// A complete HTML page with the site stylesheet. maud escapes every value (`&`, `<`, `>`,
+/// `"`) and writes attributes in double quotes only, so an apostrophe needs no escaping.
+fn html_page(
+    lang: Language,
+    title: &str,
+    head_extra: Option<Markup>,
+    body: Markup,
+) -> Html<String> {
+    let page = maud::html! {
+        (maud::DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/site.css";
+                @if let Some(head) = head_extra { (head) }
+            }
+            body { (body) }
+        }
+    };
+    Html(page.into_string())
 }
 
 /// A random token of `bytes` bytes, in lowercase hex.

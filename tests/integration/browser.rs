@@ -354,7 +354,7 @@ async fn the_widget_embedded_in_an_allowed_site_answers_from_guichets_origin() {
     let site = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site_origin = format!("http://localhost:{}", site.local_addr().unwrap().port());
     let allowed = site_origin.clone();
-    let app = spawn_app_with(move |c| c.web.allowed_origins = vec![allowed]).await;
+    let app = spawn_app_with(move |c| c.web.allowed_origins = vec![allowed.parse().unwrap()]).await;
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><title>Partner site</title></head><body>\
          <h1>Partner site</h1><p>Some text.</p>\

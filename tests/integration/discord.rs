@@ -874,7 +874,11 @@ fn the_staff_notification_has_reference_type_link_and_name_but_no_email() {
         requester_name: "Jane *A.* Smith @everyone".into(),
         language: Language::En,
     };
-    let text = render::staff_notification(&event, Some("https://guichet.example/"), Language::En);
+    let text = render::staff_notification(
+        &event,
+        Some(&"https://guichet.example/".parse().unwrap()),
+        Language::En,
+    );
     assert!(text.contains("SSA-2026-00042"), "{text}");
     assert!(text.contains("Letter of support"), "{text}");
     assert!(

@@ -136,7 +136,7 @@ async fn the_knowledge_folder_changes_under_continuous_questions_without_a_faile
     copy_dir(&bundled_dir(), &knowledge);
     let data = TempDir::new().unwrap();
     let mut cfg = config(&knowledge, &data);
-    cfg.web.listen = "127.0.0.1:0".into();
+    cfg.web.listen = "127.0.0.1:0".parse().unwrap();
     cfg.web.rate_limit_per_minute = 1_000_000;
     let daemon = Daemon::build(cfg).await.expect("the daemon starts");
     let base = format!("http://{}", daemon.local_addr().unwrap());

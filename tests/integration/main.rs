@@ -13,5 +13,6 @@ mod mail;
 mod mail_rig;
 mod metrics;
 mod questions;
+mod sync;
 mod teams;
 mod web;

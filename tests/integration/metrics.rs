@@ -132,8 +132,8 @@ struct Running {
 async fn start(customize: impl FnOnce(&mut Config)) -> Running {
     let data = TempDir::new().unwrap();
     let mut cfg = config(&bundled_dir(), &data);
-    cfg.web.listen = "127.0.0.1:0".into();
-    cfg.web.metrics_listen = "127.0.0.1:0".into();
+    cfg.web.listen = "127.0.0.1:0".parse().unwrap();
+    cfg.web.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
     cfg.web.rate_limit_per_minute = 100_000;
     customize(&mut cfg);
     let daemon = Daemon::build(cfg).await.expect("the daemon starts");
@@ -275,7 +275,7 @@ async fn healthz_turns_503_once_a_channel_is_down_longer_than_the_threshold() {
     let app = start(|cfg| {
         cfg.web.channel_down_seconds = 1;
         cfg.mail.enabled = true;
-        cfg.mail.address = "contact@guichet.test".into();
+        cfg.mail.address = Some("contact@guichet.test".parse().unwrap());
         cfg.mail.imap.host = "127.0.0.1".into();
         cfg.mail.imap.username = "contact".into();
         cfg.mail.smtp.host = "127.0.0.1".into();
@@ -336,7 +336,7 @@ async fn the_mail_channel_is_counted_against_the_real_mail_servers() {
     let (imap_port, smtp_port, domain) = (rig.imap_port, rig.smtp_port, rig.domain.clone());
     let app = start(move |cfg| {
         cfg.mail.enabled = true;
-        cfg.mail.address = format!("contact@{domain}");
+        cfg.mail.address = Some(format!("contact@{domain}").parse().unwrap());
         cfg.mail.imap.host = "127.0.0.1".into();
         cfg.mail.imap.port = imap_port;
         cfg.mail.imap.security = guichet::config::Security::Plain;
@@ -420,7 +420,7 @@ async fn an_unreachable_mailbox_shows_as_reconnecting_since_its_first_failure() 
     let app = start(move |cfg| {
         cfg.web.channel_down_seconds = 1;
         cfg.mail.enabled = true;
-        cfg.mail.address = "contact@guichet.test".into();
+        cfg.mail.address = Some("contact@guichet.test".parse().unwrap());
         cfg.mail.imap.host = "127.0.0.1".into();
         cfg.mail.imap.port = closed;
         cfg.mail.imap.security = guichet::config::Security::Plain;

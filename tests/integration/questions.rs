@@ -195,9 +195,7 @@ async fn the_feedback_page_records_only_when_its_button_is_pressed_and_only_once
         assert_eq!(r.status(), StatusCode::OK);
         let html = r.text().await.unwrap();
         assert!(html.contains(&format!("action=\"{path}\"")), "{html}");
-        assert!(
-            html.contains("Cette réponse m&#39;a aidé") || html.contains("Cette réponse m'a aidé")
-        );
+        assert!(html.contains("Cette réponse m'a aidé"));
     }
     let votes = |app: &TestApp| {
         app.store

@@ -346,7 +346,7 @@ async fn spawn_with(customize: impl FnOnce(&mut Config), ready: bool) -> TestTea
     std::env::set_var(PASSWORD_ENV, PASSWORD);
     let data_dir = TempDir::new().unwrap();
     let mut cfg = config(&bundled_dir(), &data_dir);
-    cfg.web.listen = "127.0.0.1:0".into();
+    cfg.web.listen = "127.0.0.1:0".parse().unwrap();
     cfg.teams.enabled = true;
     cfg.teams.app_id = APP_ID.into();
     cfg.teams.password_env = PASSWORD_ENV.into();
@@ -354,7 +354,7 @@ async fn spawn_with(customize: impl FnOnce(&mut Config), ready: bool) -> TestTea
     cfg.teams.token_url = format!("{}/token", stand_in.base);
     cfg.teams.staff_conversation = STAFF_CONVERSATION.into();
     cfg.teams.staff_service_url = stand_in.service_url();
-    cfg.teams.staff_page_url = "https://guichet.example".into();
+    cfg.teams.staff_page_url = Some("https://guichet.example".parse().unwrap());
     cfg.teams.rate_limit_per_minute = 600;
     customize(&mut cfg);
     let daemon = Daemon::build(cfg.clone()).await.expect("the daemon starts");
@@ -1093,7 +1093,7 @@ async fn a_missing_app_password_fails_the_teams_channel_only() {
 async fn without_teams_enabled_there_is_no_endpoint() {
     let data_dir = TempDir::new().unwrap();
     let mut cfg = config(&bundled_dir(), &data_dir);
-    cfg.web.listen = "127.0.0.1:0".into();
+    cfg.web.listen = "127.0.0.1:0".parse().unwrap();
     let daemon = Daemon::build(cfg.clone()).await.expect("the daemon starts");
     let address = format!("http://{}", daemon.local_addr().unwrap());
     let (_shutdown, stopped) = oneshot::channel::<()>();

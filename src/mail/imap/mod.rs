@@ -33,7 +33,7 @@ use tokio_rustls::TlsConnector;
 use super::ledger::{Ledger, Outcome};
 use super::process::{Handled, Processor};
 use super::MailError;
-use crate::config::Security;
+use crate::config::{Secret, Security};
 use crate::metrics::MailEvent;
 use folders::keep_folders;
 use large::{read_message, sizes};
@@ -48,7 +48,7 @@ pub struct ImapSettings {
     pub port: u16,
     pub security: Security,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub tls: Arc<ClientConfig>,
     pub inbox: String,
     pub done_folder: String,
@@ -209,7 +209,7 @@ pub async fn connect(settings: &ImapSettings) -> Result<Session<Stream>, MailErr
             client
         }
     };
-    match tokio::time::timeout(STEP_TIMEOUT, client.login(&settings.username, &settings.password)).await {
+    match tokio::time::timeout(STEP_TIMEOUT, client.login(&settings.username, settings.password.expose())).await {
         Ok(Ok(session)) => Ok(session),
         Ok(Err((e, _))) => Err(MailError::Login(format!(
             "the IMAP server refused the login of {} ({e}); check mail.imap.username and the password variable",
@@ -497,7 +497,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, MailError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| MailError::Task(e.to_string()))
+        .map_err(MailError::Task)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use rusqlite::{params, TransactionBehavior};
 use sha2::Sha256;
 use time::OffsetDateTime;
 
-use super::{time_text, Ledger, LedgerError};
+use super::{Ledger, LedgerError};
+use crate::db::format_time;
 
 /// Erasures waiting to be done in guichet's mail folders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -92,7 +93,7 @@ impl Ledger {
     /// participants, sent emails and the senders of old messages (their fingerprints stay,
     /// so a message is still never answered twice). Returns the inquiries erased.
     pub fn purge_older(&self, before: OffsetDateTime) -> Result<usize, LedgerError> {
-        let before = time_text(before);
+        let before = format_time(before);
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
@@ -152,7 +153,7 @@ impl Ledger {
         }
         tx.execute(
             "INSERT INTO mail_mailbox_erasures (queued_at) VALUES (?1)",
-            [time_text(now)],
+            [format_time(now)],
         )?;
         let erasure = tx.last_insert_rowid();
         for digest in &digests {

@@ -15,9 +15,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::db::format_time;
 use crate::language::Language;
 use crate::requests::model::RequestRef;
 pub use erasure::{Digested, MailboxErasures};
@@ -318,25 +318,6 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-fn time_text(at: OffsetDateTime) -> String {
-    // RFC 3339 in UTC with nine fractional digits sorts as text.
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.nanosecond()
-    )
-}
-
-fn read_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
-}
-
 impl Ledger {
     /// Opens (and migrates) the ledger in the SQLite file at `path`.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
@@ -378,7 +359,7 @@ impl Ledger {
     /// Writes `decision` at `now`: the message, the inquiry, the threads and the outbox
     /// rows, all or nothing. A message already recorded is left as it was (false).
     pub fn record(&self, decision: &Decision, now: OffsetDateTime) -> Result<bool, LedgerError> {
-        let at = time_text(now);
+        let at = format_time(now);
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
@@ -443,7 +424,7 @@ impl Ledger {
     /// Queues one email that no incoming message caused (a notice to staff about a request
     /// made on another channel).
     pub fn queue(&self, out: &Outgoing, now: OffsetDateTime) -> Result<(), LedgerError> {
-        let at = time_text(now);
+        let at = format_time(now);
         self.lock().execute(
             "INSERT INTO mail_outbox (message_id, recipient, kind, raw, created_at, state, attempts, next_attempt_at, about, digest)
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6, ?7)",
@@ -522,7 +503,7 @@ impl Ledger {
     ) -> Result<u32, LedgerError> {
         let n: i64 = self.lock().query_row(
             "SELECT COUNT(*) FROM mail_outbox WHERE recipient = ?1 AND created_at >= ?2 AND kind != 'staff'",
-            params![recipient, time_text(since)],
+            params![recipient, format_time(since)],
             |r| r.get(0),
         )?;
         Ok(n as u32)
@@ -537,7 +518,7 @@ impl Ledger {
     ) -> Result<u32, LedgerError> {
         let n: i64 = self.lock().query_row(
             "SELECT COUNT(*) FROM mail_outbox WHERE recipient = ?1 AND digest = ?2 AND created_at >= ?3",
-            params![recipient, digest, time_text(since)],
+            params![recipient, digest, format_time(since)],
             |r| r.get(0),
         )?;
         Ok(n as u32)
@@ -551,7 +532,7 @@ impl Ledger {
     ) -> Result<u32, LedgerError> {
         let n: i64 = self.lock().query_row(
             "SELECT COUNT(*) FROM mail_threads WHERE thread = ?1 AND created_at >= ?2",
-            params![thread, time_text(since)],
+            params![thread, format_time(since)],
             |r| r.get(0),
         )?;
         Ok(n as u32)
@@ -572,7 +553,7 @@ impl Ledger {
              WHERE (state = 'pending' OR (?3 AND state = 'sending')) AND next_attempt_at <= ?1
              ORDER BY id LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![time_text(now), limit as i64, uncertain], |r| {
+        let rows = stmt.query_map(params![format_time(now), limit as i64, uncertain], |r| {
             Ok(Due {
                 id: r.get(0)?,
                 message_id: r.get(1)?,
@@ -591,7 +572,7 @@ impl Ledger {
     pub fn claim(&self, id: i64, uncertain_until: OffsetDateTime) -> Result<(), LedgerError> {
         self.lock().execute(
             "UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1, next_attempt_at = ?1 WHERE id = ?2",
-            params![time_text(uncertain_until), id],
+            params![format_time(uncertain_until), id],
         )?;
         Ok(())
     }
@@ -601,7 +582,7 @@ impl Ledger {
     pub fn confirm_copy(&self, message_id: &str, now: OffsetDateTime) -> Result<bool, LedgerError> {
         let n = self.lock().execute(
             "UPDATE mail_outbox SET state = 'sent', sent_at = COALESCE(sent_at, ?1) WHERE message_id = ?2",
-            params![time_text(now), message_id],
+            params![format_time(now), message_id],
         )?;
         Ok(n > 0)
     }
@@ -609,7 +590,7 @@ impl Ledger {
     /// Makes every pending row due at `now` (at start: a restart is a good moment to
     /// retry); returns how many were waiting for a later retry.
     pub fn retry_pending_now(&self, now: OffsetDateTime) -> Result<usize, LedgerError> {
-        let now = time_text(now);
+        let now = format_time(now);
         let n = self.lock().execute(
             "UPDATE mail_outbox SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
             [&now],
@@ -624,14 +605,14 @@ impl Ledger {
             [],
             |r| r.get(0),
         )?;
-        Ok(at.as_deref().and_then(read_time))
+        Ok(at.as_deref().and_then(|at| crate::db::parse_time(at).ok()))
     }
 
     /// The row was accepted by the SMTP server.
     pub fn mark_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), LedgerError> {
         self.lock().execute(
             "UPDATE mail_outbox SET state = 'sent', sent_at = ?1, last_error = NULL WHERE id = ?2",
-            params![time_text(now), id],
+            params![format_time(now), id],
         )?;
         Ok(())
     }
@@ -647,7 +628,7 @@ impl Ledger {
         match retry_at {
             Some(at) => self.lock().execute(
                 "UPDATE mail_outbox SET state = 'pending', last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
-                params![error, time_text(at), id],
+                params![error, format_time(at), id],
             )?,
             None => self.lock().execute(
                 "UPDATE mail_outbox SET last_error = ?1, state = 'failed' WHERE id = ?2",

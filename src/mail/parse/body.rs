@@ -5,9 +5,10 @@ use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
 use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
 
-use super::charset::{is_known, lenient};
+use super::charset::is_known;
 use super::headers::is_invisible;
 use super::html_to_text;
+use crate::text::lenient;
 
 /// The body as text, before quote stripping: the text/plain body parts, else the HTML ones
 /// converted, else any readable text part (broken MIME).

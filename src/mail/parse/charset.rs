@@ -1,11 +1,13 @@
-//! Text whose charset is unknown: a label mail-parser does not know (`x-unknown-foo`), no
-//! label at all, or bytes that are not what the label says. Such text is read as UTF-8
-//! where it is valid UTF-8 and as Windows-1252 (which covers Latin-1) where it is not, so
-//! "crit\xe8res" reads "critères" instead of "crit\u{fffd}res". The same rule decodes the
-//! encoded words of a header (`=?x-unknown-foo?Q?Crit=E8res?=`).
+//! Mail text whose charset is unknown: a label mail-parser does not know (`x-unknown-foo`),
+//! no label at all, or bytes that are not what the label says. Such text is read by
+//! [`crate::text::lenient`] (UTF-8 where valid, Windows-1252 elsewhere), so "crit\xe8res"
+//! reads "critères" instead of "crit\u{fffd}res"; the same rule decodes the encoded words
+//! of a header (`=?x-unknown-foo?Q?Crit=E8res?=`).
 
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::charsets::map::charset_decoder;
+
+use crate::text::{decode_in, lenient};
 
 /// The longest charset label looked at (longer ones are not labels).
 const MAX_LABEL: usize = 64;
@@ -14,49 +16,6 @@ const MAX_LABEL: usize = 64;
 /// UTF-8 and unknown labels are decoded here, by [`lenient`].
 pub(super) fn is_known(label: &str) -> bool {
     charset_decoder(label.trim().as_bytes()).is_some()
-}
-
-/// `bytes` as text: the valid UTF-8 sequences as UTF-8, every other byte as Windows-1252.
-pub(super) fn lenient(bytes: &[u8]) -> String {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        out.push_str(&windows_1252(chunk.invalid()));
-    }
-    out
-}
-
-/// Windows-1252's 0x80–0x9F (the rest is Latin-1); the five bytes it leaves undefined
-/// are the C1 controls, as in the WHATWG encoding standard.
-const WINDOWS_1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
-    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
-];
-
-fn windows_1252(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
-            b => char::from(b),
-        })
-        .collect()
-}
-
-/// `bytes` in the charset `label`: mail-parser's decoder when it knows the label, else
-/// [`lenient`].
-fn in_charset(label: &str, bytes: &[u8]) -> String {
-    // RFC 2231 adds a language after `*`: `utf-8*fr`.
-    let label = label.split('*').next().unwrap_or(label).trim();
-    match charset_decoder(label.as_bytes()) {
-        Some(decode) => decode(bytes),
-        None => lenient(bytes),
-    }
 }
 
 /// Whether the raw header value `raw` holds text this module reads better than
@@ -100,7 +59,7 @@ pub(super) fn decode_header(raw: &[u8]) -> String {
                         if !(after_word && before.chars().all(char::is_whitespace)) {
                             out.push_str(before);
                         }
-                        out.push_str(&in_charset(label, &bytes));
+                        out.push_str(&decode_in(label, &bytes));
                         after_word = true;
                     }
                     None => {

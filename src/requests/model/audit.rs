@@ -51,7 +51,7 @@ impl AuditKind {
     }
 }
 
-coded!(AuditKind, "audit kind");
+coded!(AuditKind, super::Field::AuditKind);
 
 /// One change to a request: who did what, when. Kept with the request (and erased with
 /// it), so staff can answer "who closed this, and why?".

@@ -75,7 +75,7 @@ impl RequestType {
     }
 }
 
-coded!(RequestType, "request type");
+coded!(RequestType, super::Field::RequestType);
 
 /// Where a conversation or request came from, so staff answer on the same channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,7 +113,7 @@ impl Channel {
     }
 }
 
-coded!(Channel, "channel");
+coded!(Channel, super::Field::Channel);
 
 /// Who wrote a transcript message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,7 +144,7 @@ impl Speaker {
     }
 }
 
-coded!(Speaker, "speaker");
+coded!(Speaker, super::Field::Speaker);
 
 #[cfg(test)]
 mod tests {

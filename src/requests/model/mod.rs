@@ -28,38 +28,59 @@ pub const MAX_TRANSCRIPT_ENTRIES: usize = 1_000;
 pub const MAX_ATTACHMENTS: usize = 100;
 pub const MAX_ATTACHMENT_NAME_CHARS: usize = 255;
 
-/// Why a value is not a valid piece of a request. The text is safe to show to the person
-/// who typed the value (it only quotes their own input, shortened).
+/// Why a value is not a valid piece of a request: which field and why. `Display` is
+/// English, for the logs and the CLI; [`ModelError::message`] says it to the person who
+/// typed the value, in their language (it only quotes their own input, shortened).
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ModelError {
     #[error("'{input}' is not a valid email address: {reason}")]
     Email { input: String, reason: &'static str },
     #[error("'{0}' is not a request reference (expected SSA-YYYY-NNNNN, e.g. SSA-2026-00042)")]
     RequestRef(String),
-    #[error("unknown {kind} '{value}' (expected one of: {expected})")]
+    #[error("unknown {field} '{value}' (expected one of: {expected})")]
     UnknownCode {
-        kind: &'static str,
+        field: Field,
         value: String,
         expected: String,
     },
     #[error("{field} must not be empty")]
-    Empty { field: &'static str },
+    Empty { field: Field },
     #[error("{field} is too long ({len} characters; at most {max})")]
     TooLong {
-        field: &'static str,
+        field: Field,
         len: usize,
         max: usize,
     },
     #[error("{field} must not contain control characters or line breaks")]
-    ControlCharacters { field: &'static str },
+    ControlCharacters { field: Field },
     #[error("too many {field} ({len}; at most {max})")]
     TooMany {
-        field: &'static str,
+        field: Field,
         len: usize,
         max: usize,
     },
     #[error("{field}: the date {value} is out of range (years 0 to 9999)")]
-    TimeOutOfRange { field: &'static str, value: String },
+    TimeOutOfRange { field: Field, value: String },
+    #[error("{field} must not start or end with spaces")]
+    Spaces { field: Field },
+    #[error("{field} is too large ({len} bytes; at most {max})")]
+    TooLarge {
+        field: Field,
+        len: usize,
+        max: usize,
+    },
+    #[error("{field} must be {min} to {max} characters")]
+    Length {
+        field: Field,
+        min: usize,
+        max: usize,
+    },
+    #[error("a request cannot be dated {year} (references cover the years 2000 to 9999)")]
+    Year { year: i32 },
+    #[error("no request number left for {year} (after {highest})")]
+    NoNumberLeft { year: i32, highest: i64 },
+    #[error("the transcript of {reference} is full ({max} messages)")]
+    TranscriptFull { reference: RequestRef, max: usize },
 }
 
 /// Quotes a user's input in an error, cut to 80 characters and "…" when longer, so a
@@ -78,13 +99,13 @@ fn shorten(input: &str) -> String {
 /// a refusal, and its `Display`, `FromStr` and serde implementations, so the code is the
 /// one spelling used in the database, JSON and CSV.
 macro_rules! coded {
-    ($type:ty, $kind:literal) => {
+    ($type:ty, $field:expr) => {
         impl $type {
             /// Like `parse_code`, with an error that lists the accepted codes.
             pub fn parse(input: &str) -> Result<Self, $crate::requests::model::ModelError> {
                 Self::parse_code(input).ok_or_else(|| {
                     $crate::requests::model::ModelError::UnknownCode {
-                        kind: $kind,
+                        field: $field,
                         value: $crate::requests::model::shorten(input.trim()),
                         expected: Self::ALL
                             .iter()
@@ -138,6 +159,7 @@ mod times;
 
 pub use audit::{AuditEvent, AuditKind};
 pub use email::Email;
+pub use fields::Field;
 pub(crate) use fields::{multi_line, one_line, staff_name};
 pub use kinds::{Channel, RequestType, Speaker};
 pub use record::{NewRequest, Request, StaffNote, TranscriptEntry};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::fields::{multi_line, one_line};
+use super::fields::{multi_line, one_line, Field};
 use super::{
     check_time, format_rfc3339, rfc3339, Channel, Email, ModelError, RequestRef, RequestStatus,
     RequestType, Speaker, MAX_ATTACHMENTS, MAX_ATTACHMENT_NAME_CHARS, MAX_DESCRIPTION_CHARS,
@@ -29,7 +29,7 @@ impl TranscriptEntry {
         check_time("transcript time", self.at)?;
         Ok(TranscriptEntry {
             text: multi_line(
-                "transcript message",
+                Field::TranscriptMessage,
                 &self.text,
                 MAX_TRANSCRIPT_TEXT_CHARS,
                 false,
@@ -67,39 +67,39 @@ impl NewRequest {
     pub fn validated(self) -> Result<NewRequest, ModelError> {
         let requester_handle = match self.requester_handle {
             Some(handle) => {
-                let handle = one_line("handle", &handle, MAX_SHORT_TEXT_CHARS, false)?;
+                let handle = one_line(Field::Handle, &handle, MAX_SHORT_TEXT_CHARS, false)?;
                 (!handle.is_empty()).then_some(handle)
             }
             None => None,
         };
         if self.transcript.len() > MAX_TRANSCRIPT_ENTRIES {
             return Err(ModelError::TooMany {
-                field: "transcript messages",
+                field: Field::TranscriptMessages,
                 len: self.transcript.len(),
                 max: MAX_TRANSCRIPT_ENTRIES,
             });
         }
         if self.attachments.len() > MAX_ATTACHMENTS {
             return Err(ModelError::TooMany {
-                field: "attachments",
+                field: Field::Attachments,
                 len: self.attachments.len(),
                 max: MAX_ATTACHMENTS,
             });
         }
         Ok(NewRequest {
             channel: self.channel,
-            requester_name: one_line("name", &self.requester_name, MAX_NAME_CHARS, true)?,
+            requester_name: one_line(Field::Name, &self.requester_name, MAX_NAME_CHARS, true)?,
             requester_email: self.requester_email,
             requester_handle,
             organization: one_line(
-                "organization",
+                Field::Organization,
                 &self.organization,
                 MAX_SHORT_TEXT_CHARS,
                 false,
             )?,
             request_type: self.request_type,
             description: multi_line(
-                "description",
+                Field::Description,
                 &self.description,
                 MAX_DESCRIPTION_CHARS,
                 false,
@@ -113,7 +113,7 @@ impl NewRequest {
             attachments: self
                 .attachments
                 .iter()
-                .map(|name| one_line("attachment name", name, MAX_ATTACHMENT_NAME_CHARS, true))
+                .map(|name| one_line(Field::AttachmentName, name, MAX_ATTACHMENT_NAME_CHARS, true))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -237,7 +237,7 @@ mod tests {
         };
         assert_eq!(
             empty_name.validated(),
-            Err(ModelError::Empty { field: "name" })
+            Err(ModelError::Empty { field: Field::Name })
         );
         let two_lines = NewRequest {
             requester_name: "Jane\nDoe".into(),
@@ -250,7 +250,10 @@ mod tests {
         };
         assert!(matches!(
             long_name.validated(),
-            Err(ModelError::TooLong { field: "name", .. })
+            Err(ModelError::TooLong {
+                field: Field::Name,
+                ..
+            })
         ));
         let exactly_at_limit = NewRequest {
             requester_name: "é".repeat(MAX_NAME_CHARS),

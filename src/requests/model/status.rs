@@ -87,7 +87,7 @@ impl RequestStatus {
     }
 }
 
-coded!(RequestStatus, "status");
+coded!(RequestStatus, super::Field::Status);
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,6 @@
-//! Times as requests store and show them: RFC 3339 in UTC, and its serde helpers.
+//! Times as requests show them (JSON, exports): RFC 3339 in UTC, and its serde helpers.
+//! The database keeps its own sortable form of the same instants: see
+//! [`crate::db::format_time`].
 
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
@@ -24,7 +26,7 @@ pub(crate) fn check_time(field: &'static str, at: OffsetDateTime) -> Result<(), 
         Ok(())
     } else {
         Err(ModelError::TimeOutOfRange {
-            field,
+            field: super::Field::Time(field),
             value: at.to_string(),
         })
     }

@@ -5,19 +5,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use super::model::{
-    check_time, multi_line, one_line, parse_rfc3339, staff_name, AuditEvent, AuditKind, Channel,
-    Email, NewRequest, Request, RequestRef, RequestStatus, RequestType, Speaker, StaffNote,
+    check_time, multi_line, one_line, staff_name, AuditEvent, AuditKind, Channel, Email, Field,
+    ModelError, NewRequest, Request, RequestRef, RequestStatus, RequestType, Speaker, StaffNote,
     TranscriptEntry, MAX_NOTE_CHARS, MAX_TRANSCRIPT_ENTRIES,
 };
 use super::{
     Change, Erasure, LoggedQuestion, RequestFilter, RequestStore, StoreError, StoredConversation,
     GUICHET_ACTOR,
 };
+use crate::db::{DbError, UnknownValue};
 use crate::language::Language;
 use rows::*;
 use schema::MIGRATIONS;
@@ -25,12 +24,6 @@ use schema::MIGRATIONS;
 mod questions;
 mod rows;
 mod schema;
-
-/// Times are stored in UTC with all nine fractional digits. That is still RFC 3339, and
-/// unlike the shortest form it sorts as text, so `ORDER BY created_at` and
-/// `updated_at < ?` compare instants correctly.
-const DB_TIME: &[BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
 
 /// The largest conversation state saved, in bytes of JSON. The engine keeps a bounded
 /// history; a state beyond this is a bug, not a conversation.
@@ -59,19 +52,12 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> Self {
-        StoreError::Database(error.to_string())
-    }
-}
-
 impl SqliteStore {
     /// Opens (creating it and its folder if needed) the database at `path`, and brings its
     /// schema up to date. Fails if the file was written by a newer guichet.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let mut conn = crate::db::open(path).map_err(db_error)?;
-        crate::db::migrate(&mut conn, "request", "schema_migrations", MIGRATIONS)
-            .map_err(db_error)?;
+        let mut conn = crate::db::open(path)?;
+        crate::db::migrate(&mut conn, "request", "schema_migrations", MIGRATIONS)?;
         tracing::debug!(path = %path.display(), "request database open");
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -116,12 +102,10 @@ impl SqliteStore {
         // The year as the caller sees it: pass a local time to number by the local year.
         let year = now.year();
         if !RequestRef::YEARS.contains(&year) {
-            return Err(StoreError::Invalid(format!(
-                "a request cannot be dated {year} (references cover the years 2000 to 9999)"
-            )));
+            return Err(ModelError::Year { year }.into());
         }
-        let transcript = to_json_text(&new.transcript)?;
-        let attachments = to_json_text(&new.attachments)?;
+        let transcript = to_json_text("transcript", &new.transcript)?;
+        let attachments = to_json_text("attachments", &new.attachments)?;
         let (request, created) = self.write(|conn| {
             if let Some(origin) = origin {
                 let known: Option<String> = conn
@@ -146,11 +130,7 @@ impl SqliteStore {
             let reference = u32::try_from(highest + 1)
                 .ok()
                 .and_then(|seq| RequestRef::new(year, seq).ok())
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "no request number left for {year} (after {highest})"
-                    ))
-                })?;
+                .ok_or(ModelError::NoNumberLeft { year, highest })?;
             conn.execute(
                 "INSERT INTO request_sequences (year, last_seq) VALUES (?1, ?2)
                  ON CONFLICT (year) DO UPDATE SET last_seq = excluded.last_seq",
@@ -365,9 +345,12 @@ impl RequestStore for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<(Request, bool), StoreError> {
         if origin.is_empty() || origin.chars().count() > MAX_CONVERSATION_KEY_CHARS {
-            return Err(StoreError::Invalid(
-                "a request's origin must be 1 to 512 characters".into(),
-            ));
+            return Err(ModelError::Length {
+                field: Field::Origin,
+                min: 1,
+                max: MAX_CONVERSATION_KEY_CHARS,
+            }
+            .into());
         }
         self.create(Some(origin), new, now)
     }
@@ -435,7 +418,7 @@ impl RequestStore for SqliteStore {
         now: OffsetDateTime,
         decide: &mut dyn FnMut(&Request) -> Result<Vec<Change>, StoreError>,
     ) -> Result<Request, StoreError> {
-        let by = staff_name("by", by)?;
+        let by = staff_name(Field::Actor, by)?;
         self.change(reference, now, |conn, current, at| {
             let changes = decide(current)?;
             for change in &changes {
@@ -462,15 +445,20 @@ impl RequestStore for SqliteStore {
         let speaker: Speaker = entry.from;
         self.change(reference, now, |conn, current, at| {
             if current.transcript.len() >= MAX_TRANSCRIPT_ENTRIES {
-                return Err(StoreError::Invalid(format!(
-                    "the transcript of {reference} is full ({MAX_TRANSCRIPT_ENTRIES} messages)"
-                )));
+                return Err(ModelError::TranscriptFull {
+                    reference: *reference,
+                    max: MAX_TRANSCRIPT_ENTRIES,
+                }
+                .into());
             }
             let mut transcript = current.transcript.clone();
             transcript.push(entry);
             conn.execute(
                 "UPDATE requests SET transcript = ?1 WHERE reference = ?2",
-                params![to_json_text(&transcript)?, reference.to_string()],
+                params![
+                    to_json_text("transcript", &transcript)?,
+                    reference.to_string()
+                ],
             )?;
             insert_event(
                 conn,
@@ -535,7 +523,7 @@ impl RequestStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
-                question.day.to_string(),
+                crate::db::format_day(question.day),
                 question.channel.code(),
                 question.language.code(),
                 question.outcome.code(),
@@ -573,7 +561,7 @@ impl RequestStore for SqliteStore {
         by: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let by = staff_name("by", by)?;
+        let by = staff_name(Field::Actor, by)?;
         let at = db_time("mark time", now)?;
         self.write(|conn| questions::mark(conn, wording, state, &by, &at))
     }
@@ -592,7 +580,7 @@ impl RequestStore for SqliteStore {
         by: &str,
         now: OffsetDateTime,
     ) -> Result<Erasure, StoreError> {
-        let by = staff_name("by", by)?;
+        let by = staff_name(Field::Actor, by)?;
         let at = db_time("erasure time", now)?;
         let erasure = self.write(|conn| {
             // Matched in Rust rather than with SQLite's NOCASE, which folds ASCII only: an
@@ -837,7 +825,10 @@ mod tests {
             .unwrap();
         let err = SqliteStore::open(&path).unwrap_err();
         assert!(
-            matches!(&err, StoreError::Database(m) if m.contains("newer")),
+            matches!(
+                &err,
+                StoreError::Database(DbError::TooNew { found: 99, .. })
+            ),
             "{err}"
         );
         drop(dir);
@@ -877,7 +868,7 @@ mod tests {
         assert_eq!(created.updated_at, now);
         assert_eq!(
             created.created_at.offset(),
-            UtcOffset::UTC,
+            time::UtcOffset::UTC,
             "times come back in UTC"
         );
         assert_eq!(created.status, RequestStatus::New);
@@ -1022,31 +1013,31 @@ mod tests {
             .unwrap();
         assert_eq!(moved.status, RequestStatus::Triaged);
         assert_eq!(moved.updated_at, minutes(1));
-        assert_eq!(
+        assert!(matches!(
             desk(&store).set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::Triaged,
                 to: RequestStatus::Triaged
             })
-        );
-        assert_eq!(
+        ));
+        assert!(matches!(
             desk(&store).set_status(&r, RequestStatus::New, Some("oops"), "Marie", minutes(2)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::Triaged,
                 to: RequestStatus::New
             })
-        );
+        ));
         let skipped = desk(&store)
             .set_status(&r, RequestStatus::InProgress, None, "Marie", minutes(3))
             .unwrap();
         assert_eq!(skipped.status, RequestStatus::InProgress);
-        assert_eq!(
+        assert!(matches!(
             desk(&store).set_status(&r, RequestStatus::Assigned, None, "Marie", minutes(4)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::InProgress,
                 to: RequestStatus::Assigned
             })
-        );
+        ));
         let unchanged = store.get_request(&r).unwrap().unwrap();
         assert_eq!(unchanged.status, RequestStatus::InProgress);
         assert_eq!(
@@ -1062,9 +1053,11 @@ mod tests {
         let (_dir, store) = store();
         let r = create(&store, "A", "a@x.ca", T0).reference;
         for note in [None, Some(""), Some("   \n ")] {
-            assert_eq!(
-                desk(&store).set_status(&r, RequestStatus::Closed, note, "Marie", minutes(1)),
-                Err(StoreError::ReasonRequired),
+            assert!(
+                matches!(
+                    desk(&store).set_status(&r, RequestStatus::Closed, note, "Marie", minutes(1)),
+                    Err(StoreError::ReasonRequired)
+                ),
                 "{note:?}"
             );
         }
@@ -1083,7 +1076,7 @@ mod tests {
             .unwrap();
         assert_eq!(closed.status, RequestStatus::Closed);
         assert_eq!(closed.closed_reason.as_deref(), Some("Hors mandat"));
-        assert_eq!(
+        assert!(matches!(
             desk(&store).set_status(
                 &r,
                 RequestStatus::Closed,
@@ -1095,7 +1088,7 @@ mod tests {
                 from: RequestStatus::Closed,
                 to: RequestStatus::Closed
             })
-        );
+        ));
     }
 
     #[test]
@@ -1112,18 +1105,18 @@ mod tests {
             )
             .unwrap();
         for refused in [RequestStatus::Assigned, RequestStatus::InProgress] {
-            assert_eq!(
+            assert!(matches!(
                 desk(&store).set_status(&r, refused, Some("why not"), "Marie", minutes(2)),
                 Err(StoreError::InvalidTransition {
                     from: RequestStatus::Closed,
-                    to: refused
-                })
-            );
+                    to
+                }) if to == refused
+            ));
         }
-        assert_eq!(
+        assert!(matches!(
             desk(&store).set_status(&r, RequestStatus::Triaged, None, "Marie", minutes(2)),
             Err(StoreError::ReasonRequired)
-        );
+        ));
         let reopened = desk(&store)
             .set_status(
                 &r,
@@ -1158,19 +1151,27 @@ mod tests {
         let r = create(&store, "A", "a@x.ca", T0).reference;
         assert!(matches!(
             desk(&store).set_status(&r, RequestStatus::Triaged, None, "  ", minutes(1)),
-            Err(StoreError::Invalid(m)) if m.contains("by")
+            Err(StoreError::Invalid(ModelError::Empty {
+                field: Field::Actor
+            }))
         ));
         assert!(matches!(
             desk(&store).assign(&r, "", "Marie", minutes(1)),
-            Err(StoreError::Invalid(m)) if m.contains("staff")
+            Err(StoreError::Invalid(ModelError::Empty {
+                field: Field::Assignee
+            }))
         ));
         assert!(matches!(
             desk(&store).add_note(&r, "note", "", minutes(1)),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Invalid(ModelError::Empty {
+                field: Field::Actor
+            }))
         ));
         assert!(matches!(
             desk(&store).assign(&r, "Marie\nTremblay", "Luc", minutes(1)),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Invalid(ModelError::ControlCharacters {
+                field: Field::Assignee
+            }))
         ));
     }
 
@@ -1241,13 +1242,13 @@ mod tests {
         desk(&store)
             .set_status(&r, RequestStatus::Closed, Some("done"), "Marie", minutes(1))
             .unwrap();
-        assert_eq!(
+        assert!(matches!(
             desk(&store).assign(&r, "Paul", "Luc", minutes(2)),
             Err(StoreError::InvalidTransition {
                 from: RequestStatus::Closed,
                 to: RequestStatus::Assigned
             })
-        );
+        ));
     }
 
     #[test]
@@ -1278,7 +1279,9 @@ mod tests {
         assert_eq!(request.updated_at, minutes(2));
         assert!(matches!(
             desk(&store).add_note(&r, " \n ", "Luc", minutes(3)),
-            Err(StoreError::Invalid(m)) if m.contains("note")
+            Err(StoreError::Invalid(ModelError::Empty {
+                field: Field::Note
+            }))
         ));
         let last = store.history(&r).unwrap().pop().unwrap();
         assert_eq!(last.kind, AuditKind::Note);
@@ -1311,7 +1314,10 @@ mod tests {
         };
         assert!(matches!(
             store.append_transcript(&r, too_long, minutes(7)),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Invalid(ModelError::TooLong {
+                field: Field::TranscriptMessage,
+                ..
+            }))
         ));
     }
 
@@ -1319,20 +1325,26 @@ mod tests {
     fn changes_to_an_unknown_request_report_it_as_not_found() {
         let (_dir, store) = store();
         let missing = RequestRef::new(2026, 42).unwrap();
-        let not_found = Err(StoreError::NotFound(missing));
-        assert_eq!(
-            desk(&store).set_status(&missing, RequestStatus::Triaged, None, "M", T0),
-            not_found
-        );
-        assert_eq!(desk(&store).assign(&missing, "M", "M", T0), not_found);
-        assert_eq!(desk(&store).add_note(&missing, "n", "M", T0), not_found);
+        let not_found = |result: Result<Request, StoreError>| matches!(result, Err(StoreError::NotFound(r)) if r == missing);
+        assert!(not_found(desk(&store).set_status(
+            &missing,
+            RequestStatus::Triaged,
+            None,
+            "M",
+            T0
+        )));
+        assert!(not_found(desk(&store).assign(&missing, "M", "M", T0)));
+        assert!(not_found(desk(&store).add_note(&missing, "n", "M", T0)));
         let entry = TranscriptEntry {
             at: T0,
             from: Speaker::Staff,
             text: "t".into(),
         };
-        assert_eq!(store.append_transcript(&missing, entry, T0), not_found);
-        assert_eq!(store.history(&missing), Err(StoreError::NotFound(missing)));
+        assert!(not_found(store.append_transcript(&missing, entry, T0)));
+        assert!(matches!(
+            store.history(&missing),
+            Err(StoreError::NotFound(r)) if r == missing
+        ));
         assert_eq!(
             StoreError::NotFound(missing).to_string(),
             "no request SSA-2026-00042"
@@ -1600,7 +1612,10 @@ mod tests {
         huge.state = serde_json::json!({ "text": "x".repeat(MAX_CONVERSATION_STATE_BYTES) });
         assert!(matches!(
             store.save_conversation(&huge),
-            Err(StoreError::Invalid(m)) if m.contains("too large")
+            Err(StoreError::Invalid(ModelError::TooLarge {
+                field: Field::ConversationState,
+                ..
+            }))
         ));
     }
 
@@ -1681,7 +1696,10 @@ mod tests {
         );
         assert_eq!(store.get_request(&a1).unwrap(), None);
         assert_eq!(store.get_request(&a2).unwrap(), None);
-        assert_eq!(store.history(&a1), Err(StoreError::NotFound(a1)));
+        assert!(matches!(
+            store.history(&a1),
+            Err(StoreError::NotFound(r)) if r == a1
+        ));
         assert_eq!(store.load_conversation("email:1").unwrap(), None);
         assert!(store.load_conversation("web:2").unwrap().is_some());
         assert!(store.load_conversation("web:3").unwrap().is_some());
@@ -1778,11 +1796,20 @@ mod tests {
         let mut huge = new_request("Jane", "jane@x.ca");
         huge.description = "x".repeat(1_000_000);
         let err = store.create_request(huge, T0).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Invalid(ModelError::TooLong {
+                    field: Field::Description,
+                    len: 1_000_000,
+                    max: 20_000
+                })
+            ),
+            "{err:?}"
+        );
         assert_eq!(
-            err,
-            StoreError::Invalid(
-                "description is too long (1000000 characters; at most 20000)".into()
-            )
+            err.to_string(),
+            "description is too long (1000000 characters; at most 20000)"
         );
         assert!(err.is_client_error());
         assert_eq!(
@@ -1798,13 +1825,58 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_value_guichet_could_not_have_written_is_a_database_error_with_its_cause() {
+        let (_dir, store) = store();
+        let r = create(&store, "A", "a@x.ca", T0).reference;
+        store
+            .lock()
+            .execute_batch(
+                "UPDATE audit_events SET kind = 'bogus';
+                 UPDATE requests SET created_at = '2026-03-01 14:00:00';",
+            )
+            .unwrap();
+        let err = store.history(&r).unwrap_err();
+        assert!(!err.is_client_error());
+        let StoreError::Database(DbError::Unreadable { what, source }) = &err else {
+            panic!("not an unreadable value: {err:?}");
+        };
+        assert_eq!(what, "audit kind");
+        assert!(
+            matches!(
+                source.downcast_ref::<ModelError>(),
+                Some(ModelError::UnknownCode {
+                    field: Field::AuditKind,
+                    ..
+                })
+            ),
+            "{source:?}"
+        );
+        assert!(
+            err.to_string().contains("'bogus'"),
+            "the logs see the value: {err}"
+        );
+        let err = store.get_request(&r).unwrap_err();
+        let StoreError::Database(DbError::Unreadable { what, source }) = &err else {
+            panic!("not an unreadable value: {err:?}");
+        };
+        assert!(
+            what.contains("created_at") && what.contains("2026-03-01 14:00:00"),
+            "{what}"
+        );
+        assert!(
+            source.downcast_ref::<time::error::Parse>().is_some(),
+            "{source:?}"
+        );
+    }
+
+    #[test]
     fn a_request_dated_outside_the_reference_years_is_refused() {
         let (_dir, store) = store();
         let err = store
             .create_request(new_request("A", "a@x.ca"), datetime!(1999-12-31 23:00 UTC))
             .unwrap_err();
         assert!(
-            matches!(err, StoreError::Invalid(ref m) if m.contains("1999")),
+            matches!(err, StoreError::Invalid(ModelError::Year { year: 1999 })),
             "{err}"
         );
     }

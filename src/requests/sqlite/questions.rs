@@ -3,14 +3,11 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::corrupt;
+use super::rows::{corrupt, unknown};
 use crate::language::Language;
 use crate::questions::{GroupState, Vote, VoteOutcome};
-use crate::requests::model::Channel;
+use crate::requests::model::{Channel, Field, ModelError};
 use crate::requests::{LoggedQuestion, QuestionOutcome, StoreError};
-
-const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
 
 pub(super) fn since(
     conn: &Connection,
@@ -20,7 +17,7 @@ pub(super) fn since(
         "SELECT day, channel, language, outcome, text, token, passages, low_margin, vote
          FROM questions_log WHERE day >= ?1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([since.to_string()], |r| {
+    let rows = stmt.query_map([crate::db::format_day(since)], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -37,16 +34,16 @@ pub(super) fn since(
     for row in rows {
         let (day, channel, language, outcome, text, token, passages, low_margin, vote) = row?;
         out.push(LoggedQuestion {
-            day: time::Date::parse(&day, DAY).map_err(|e| corrupt("question day", e))?,
+            day: crate::db::parse_day(&day).map_err(|e| corrupt("question day", e))?,
             channel: Channel::parse_code(&channel)
-                .ok_or_else(|| corrupt("question channel", &channel))?,
+                .ok_or_else(|| unknown("question channel", &channel))?,
             language: match language.as_str() {
                 "fr" => Language::Fr,
                 "en" => Language::En,
-                other => return Err(corrupt("question language", other)),
+                other => return Err(unknown("question language", other)),
             },
             outcome: QuestionOutcome::parse(&outcome)
-                .ok_or_else(|| corrupt("question outcome", &outcome))?,
+                .ok_or_else(|| unknown("question outcome", &outcome))?,
             text,
             token,
             passages: passages
@@ -57,7 +54,7 @@ pub(super) fn since(
             low_margin,
             vote: match vote {
                 None => None,
-                Some(v) => Some(Vote::parse(&v).ok_or_else(|| corrupt("question vote", &v))?),
+                Some(v) => Some(Vote::parse(&v).ok_or_else(|| unknown("question vote", &v))?),
             },
         });
     }
@@ -98,7 +95,7 @@ pub(super) fn marks(conn: &Connection) -> Result<Vec<(String, GroupState)>, Stor
     rows.into_iter()
         .map(|(wording, state)| {
             let state =
-                GroupState::parse(&state).ok_or_else(|| corrupt("question mark", &state))?;
+                GroupState::parse(&state).ok_or_else(|| unknown("question mark", &state))?;
             Ok((wording, state))
         })
         .collect()
@@ -112,9 +109,12 @@ pub(super) fn mark(
     at: &str,
 ) -> Result<(), StoreError> {
     if wording.is_empty() || wording.len() > 64 {
-        return Err(StoreError::Invalid(
-            "a question group id is 1 to 64 characters".into(),
-        ));
+        return Err(ModelError::Length {
+            field: Field::QuestionGroup,
+            min: 1,
+            max: 64,
+        }
+        .into());
     }
     if state == GroupState::Open {
         conn.execute("DELETE FROM question_marks WHERE wording = ?1", [wording])?;
@@ -132,7 +132,7 @@ pub(super) fn mark(
 pub(super) fn purge(conn: &Connection, before: time::Date) -> Result<usize, StoreError> {
     let purged = conn.execute(
         "DELETE FROM questions_log WHERE day < ?1",
-        [before.to_string()],
+        [crate::db::format_day(before)],
     )?;
     if purged > 0 {
         tracing::info!(purged, "questions past their retention period purged");

@@ -16,7 +16,7 @@ pub(super) fn write_change(
         Change::Status { from, to, reason } => {
             let reason = reason
                 .as_deref()
-                .map(|n| multi_line("note", n, MAX_NOTE_CHARS, false))
+                .map(|n| multi_line(Field::Reason, n, MAX_NOTE_CHARS, false))
                 .transpose()?
                 .filter(|n| !n.is_empty());
             let closed_reason = (*to == RequestStatus::Closed).then_some(reason.as_deref());
@@ -41,7 +41,7 @@ pub(super) fn write_change(
             )
         }
         Change::Assignee { from, to } => {
-            let to = staff_name("staff", to)?;
+            let to = staff_name(Field::Assignee, to)?;
             conn.execute(
                 "UPDATE requests SET assignee = ?1 WHERE reference = ?2",
                 params![to, r],
@@ -58,7 +58,7 @@ pub(super) fn write_change(
             )
         }
         Change::Note(note) => {
-            let note = multi_line("note", note, MAX_NOTE_CHARS, true)?;
+            let note = multi_line(Field::Note, note, MAX_NOTE_CHARS, true)?;
             conn.execute(
                 r#"INSERT INTO staff_notes (reference, at, "by", text) VALUES (?1, ?2, ?3, ?4)"#,
                 params![r, at, by, note],
@@ -77,23 +77,11 @@ pub(super) fn write_change(
     }
 }
 
-/// A database failure, with its causes, for the logs (never shown to users as is).
-pub(super) fn db_error(error: crate::db::DbError) -> StoreError {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    StoreError::Database(text)
-}
-
-/// Formats a time for the database (see [`DB_TIME`]).
+/// Formats a time for the database ([`crate::db::format_time`]), once it is checked to
+/// be in the years that form sorts in.
 pub(super) fn db_time(field: &'static str, at: OffsetDateTime) -> Result<String, StoreError> {
     check_time(field, at)?;
-    at.to_offset(UtcOffset::UTC)
-        .format(DB_TIME)
-        .map_err(|e| StoreError::Invalid(format!("{field}: {e}")))
+    Ok(crate::db::format_time(at))
 }
 
 /// A conversation checked and in its database form.
@@ -110,24 +98,26 @@ pub(super) fn conversation_row(
     conversation: &StoredConversation,
 ) -> Result<ConversationRow<'_>, StoreError> {
     let key = one_line(
-        "conversation key",
+        Field::ConversationKey,
         &conversation.key,
         MAX_CONVERSATION_KEY_CHARS,
         true,
     )?;
     if key != conversation.key {
         // Trimming would silently save under another key than the one loaded later.
-        return Err(StoreError::Invalid(
-            "conversation key must not start or end with spaces".into(),
-        ));
+        return Err(ModelError::Spaces {
+            field: Field::ConversationKey,
+        }
+        .into());
     }
-    let state = to_json_text(&conversation.state)?;
+    let state = to_json_text("conversation state", &conversation.state)?;
     if state.len() > MAX_CONVERSATION_STATE_BYTES {
-        return Err(StoreError::Invalid(format!(
-            "conversation state is too large ({} bytes; at most {})",
-            state.len(),
-            MAX_CONVERSATION_STATE_BYTES
-        )));
+        return Err(ModelError::TooLarge {
+            field: Field::ConversationState,
+            len: state.len(),
+            max: MAX_CONVERSATION_STATE_BYTES,
+        }
+        .into());
     }
     Ok(ConversationRow {
         key,
@@ -139,15 +129,21 @@ pub(super) fn conversation_row(
     })
 }
 
-/// A value in the database that guichet could not have written.
-pub(super) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!(
-        "unreadable {what} in the request database: {detail}"
-    ))
+/// A value in the database that guichet could not have written, and why it cannot be read.
+pub(super) fn corrupt(
+    what: &str,
+    error: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> StoreError {
+    DbError::unreadable(what, error).into()
+}
+
+/// A stored code that is none of the values guichet writes.
+pub(super) fn unknown(what: &str, value: &str) -> StoreError {
+    corrupt(what, UnknownValue(value.to_string()))
 }
 
 pub(super) fn read_time(what: &str, text: &str) -> Result<OffsetDateTime, StoreError> {
-    parse_rfc3339(text).map_err(|e| corrupt(what, format!("{text:?}: {e}")))
+    crate::db::parse_time(text).map_err(|e| corrupt(&format!("{what} {text:?}"), e))
 }
 
 /// A `requests` row as text, before parsing: filtering on the text first avoids parsing
@@ -300,6 +296,9 @@ pub(super) fn insert_event(
     Ok(())
 }
 
-pub(super) fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+pub(super) fn to_json_text<T: serde::Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|source| DbError::Json { what, source }.into())
 }

@@ -4,15 +4,16 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::html::staff_page;
+use super::html::{csrf_field, staff_page};
 use super::request::parse_reference;
 use super::session::{Flash, Staff};
 use super::{blocking, StaffForm};
 use crate::messages::Msg;
-use crate::web::{escape, AppError, AppState, ErrorKind, Surface};
+use crate::web::{AppError, AppState, ErrorKind, Surface};
 
 /// `GET /staff/requests/{reference}/erase`: what will be erased, and the button.
 pub(super) async fn confirm(
@@ -28,31 +29,33 @@ pub(super) async fn confirm(
         .map_err(|e| AppError::internal(Surface::Page, e))?
         .ok_or(AppError::page(ErrorKind::RequestNotFound, Some(lang)))?;
     let path = format!("/staff/requests/{}", request.reference);
-    let body = format!(
-        "<p><a href=\"{path}\">{back}</a></p>\n<h1>{title}</h1>\n<p class=\"warning\">{warning}</p>\n\
-         <form method=\"post\" action=\"{path}/erase\">\n<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-         <input type=\"hidden\" name=\"confirm\" value=\"yes\">\n<p><button type=\"submit\" class=\"danger\">{button}</button> \
-         <a href=\"{path}\">{cancel}</a></p>\n</form>\n",
-        path = escape(&path),
-        back = escape(Msg::StaffBackToList.text(lang)),
-        title = escape(Msg::StaffErase.text(lang)),
-        warning = escape(&Msg::StaffEraseWarning.fill(
-            lang,
-            &[
-                ("name", &request.requester_name),
-                ("email", request.requester_email.as_str())
-            ]
-        )),
-        csrf = escape(&staff.csrf),
-        button = escape(Msg::StaffEraseButton.text(lang)),
-        cancel = escape(Msg::ActionCancel.text(lang)),
+    let warning = Msg::StaffEraseWarning.fill(
+        lang,
+        &[
+            ("name", &request.requester_name),
+            ("email", request.requester_email.as_str()),
+        ],
     );
+    let body = html! {
+        p { a href=(path) { (Msg::StaffBackToList.text(lang)) } }
+        h1 { (Msg::StaffErase.text(lang)) }
+        p class="warning" { (warning) }
+        form method="post" action={ (path) "/erase" } {
+            (csrf_field(&staff.csrf))
+            input type="hidden" name="confirm" value="yes";
+            p {
+                button type="submit" class="danger" { (Msg::StaffEraseButton.text(lang)) }
+                " "
+                a href=(path) { (Msg::ActionCancel.text(lang)) }
+            }
+        }
+    };
     Ok(staff_page(
         lang,
         Msg::StaffErase.text(lang),
         Some(&staff),
         &format!("{path}/erase"),
-        &body,
+        body,
     ))
 }
 

@@ -2,21 +2,20 @@
 //! matching requests (sorted by any column, a page at a time), and the same selection
 //! exported as CSV or JSON.
 
-use std::fmt::Write as _;
-
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{push_flash, push_option, staff_page, url_encode, when};
+use super::html::{self, option, staff_page, url_encode, when};
 use super::session::Staff;
 use super::{blocking, summary};
 use crate::messages::Msg;
 use crate::requests::{
     export, Request as LoggedRequest, RequestFilter, RequestStatus, RequestType,
 };
-use crate::web::{escape, AppError, AppState, Surface};
+use crate::web::{AppError, AppState, Surface};
 
 /// Requests shown per page of the list (exports have no limit).
 const PAGE_SIZE: usize = 100;
@@ -149,59 +148,18 @@ pub(super) async fn list(
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
         .collect();
-    let mut body = format!("<h1>{}</h1>\n", escape(Msg::StaffRequests.text(lang)));
-    push_flash(&mut body, staff.take_flash(&state));
     // The unfiltered list opens with the summary.
-    if query.query_string().is_empty() && page == 1 {
-        body.push_str(&summary_html(&state, lang).await?);
-    }
-
-    let _ = write!(body, "<form method=\"get\" action=\"/staff\" class=\"filters\">\n<p><label for=\"f-status\">{}</label>\n<select id=\"f-status\" name=\"status\">\n<option value=\"\">{}</option>\n", escape(Msg::StaffStatus.text(lang)), escape(Msg::StaffAny.text(lang)));
-    let chosen_status = RequestStatus::parse_code(&query.status);
-    for status in RequestStatus::ALL {
-        push_option(
-            &mut body,
-            status.code(),
-            status.label(lang),
-            chosen_status == Some(status),
-        );
-    }
-    let _ = write!(body, "</select></p>\n<p><label for=\"f-type\">{}</label>\n<select id=\"f-type\" name=\"type\">\n<option value=\"\">{}</option>\n", escape(Msg::FieldType.text(lang)), escape(Msg::StaffAny.text(lang)));
-    let chosen_type = RequestType::parse_code(&query.request_type);
-    for kind in RequestType::ALL {
-        push_option(
-            &mut body,
-            kind.code(),
-            kind.label(lang),
-            chosen_type == Some(kind),
-        );
-    }
-    let _ = write!(
-        body,
-        "</select></p>\n<p><label for=\"f-assignee\">{assignee_label}</label>\n<input id=\"f-assignee\" name=\"assignee\" value=\"{assignee}\"></p>\n\
-         <p class=\"wide\"><label for=\"f-q\">{search_label}</label>\n<input id=\"f-q\" type=\"search\" name=\"q\" value=\"{q}\"></p>\n\
-         <p><button type=\"submit\">{filter}</button></p>\n</form>\n",
-        assignee_label = escape(Msg::StaffAssignee.text(lang)),
-        assignee = escape(&query.assignee),
-        search_label = escape(Msg::StaffSearch.text(lang)),
-        q = escape(&query.q),
-        filter = escape(Msg::StaffFilter.text(lang)),
-    );
     let qs = query.query_string();
+    let summary = if qs.is_empty() && page == 1 {
+        Some(summary_html(&state, lang).await?)
+    } else {
+        None
+    };
     let suffix = if qs.is_empty() {
         String::new()
     } else {
         format!("?{qs}")
     };
-    let _ = write!(
-        body,
-        "<p class=\"exports\"><a href=\"/staff/export.csv{suffix}\">{csv}</a> · <a href=\"/staff/export.json{suffix}\">{json}</a></p>\n\
-         <p class=\"count\">{count}</p>\n",
-        suffix = escape(&suffix),
-        csv = escape(Msg::StaffExportCsv.text(lang)),
-        json = escape(Msg::StaffExportJson.text(lang)),
-        count = escape(&Msg::StaffCount.fill(lang, &[("count", &total.to_string())])),
-    );
     // Links keep the filters; sorting goes back to the first page.
     let link = |sort: &str, dir: &str, page: usize| {
         let mut parts = vec![qs.clone()];
@@ -215,81 +173,117 @@ pub(super) async fn list(
         format!("/staff?{}", parts.join("&"))
     };
     let current_dir = if ascending { "asc" } else { "desc" };
-    if requests.is_empty() {
-        let _ = writeln!(body, "<p>{}</p>", escape(Msg::StaffNoRequests.text(lang)));
-    } else {
-        body.push_str("<table class=\"requests\">\n<thead><tr>");
-        for (code, title) in SORTS {
-            // A column's link sorts by it; on the sorted column it flips the direction.
-            let (aria, next) = match (code == sort, ascending) {
-                (true, true) => (" aria-sort=\"ascending\"", "desc"),
-                (true, false) => (" aria-sort=\"descending\"", "asc"),
-                (false, _) => ("", if code == "created" { "desc" } else { "asc" }),
-            };
-            let _ = write!(
-                body,
-                "<th scope=\"col\"{aria}><a href=\"{href}\">{title}</a></th>",
-                href = escape(&link(code, next, 1)),
-                title = escape(title.text(lang)),
-            );
-        }
-        body.push_str("</tr></thead>\n<tbody>\n");
-        for r in shown {
-            let reference = r.reference.to_string();
-            let _ = writeln!(
-                body,
-                "<tr><th scope=\"row\"><a href=\"/staff/requests/{reference}\">{reference}</a></th><td>{created}</td><td class=\"status status-{status_code}\">{status}</td><td>{kind}</td><td>{name}</td><td>{org}</td><td>{assignee}</td><td>{channel}</td></tr>",
-                reference = escape(&reference),
-                created = escape(&when(r.created_at)),
-                status_code = escape(r.status.code()),
-                status = escape(r.status.label(lang)),
-                kind = escape(r.request_type.label(lang)),
-                name = escape(&r.requester_name),
-                org = escape(&r.organization),
-                assignee = escape(r.assignee.as_deref().unwrap_or("—")),
-                channel = escape(r.channel.code()),
-            );
-        }
-        body.push_str("</tbody>\n</table>\n");
-        if pages > 1 {
-            let _ = write!(
-                body,
-                "<nav class=\"pages\" aria-label=\"{label}\"><p>",
-                label = escape(Msg::StaffPages.text(lang))
-            );
-            if page > 1 {
-                let _ = write!(
-                    body,
-                    "<a rel=\"prev\" href=\"{}\">{}</a> ",
-                    escape(&link(sort, current_dir, page - 1)),
-                    escape(Msg::StaffPrevious.text(lang))
-                );
+    let chosen_status = RequestStatus::parse_code(&query.status);
+    let chosen_type = RequestType::parse_code(&query.request_type);
+    let any = Msg::StaffAny.text(lang);
+    let body = html! {
+        h1 { (Msg::StaffRequests.text(lang)) }
+        (html::flash(staff.take_flash(&state)))
+        @if let Some(summary) = summary { (summary) }
+        form method="get" action="/staff" class="filters" {
+            p {
+                label for="f-status" { (Msg::StaffStatus.text(lang)) }
+                select id="f-status" name="status" {
+                    option value="" { (any) }
+                    @for status in RequestStatus::ALL {
+                        (option(status.code(), status.label(lang), chosen_status == Some(status)))
+                    }
+                }
             }
-            let _ = write!(
-                body,
-                "<span aria-current=\"page\">{}</span>",
-                escape(&Msg::StaffPageOf.fill(
-                    lang,
-                    &[("page", &page.to_string()), ("pages", &pages.to_string())]
-                ))
-            );
-            if page < pages {
-                let _ = write!(
-                    body,
-                    " <a rel=\"next\" href=\"{}\">{}</a>",
-                    escape(&link(sort, current_dir, page + 1)),
-                    escape(Msg::StaffNext.text(lang))
-                );
+            p {
+                label for="f-type" { (Msg::FieldType.text(lang)) }
+                select id="f-type" name="type" {
+                    option value="" { (any) }
+                    @for kind in RequestType::ALL {
+                        (option(kind.code(), kind.label(lang), chosen_type == Some(kind)))
+                    }
+                }
             }
-            body.push_str("</p></nav>\n");
+            p {
+                label for="f-assignee" { (Msg::StaffAssignee.text(lang)) }
+                input id="f-assignee" name="assignee" value=(query.assignee);
+            }
+            p class="wide" {
+                label for="f-q" { (Msg::StaffSearch.text(lang)) }
+                input id="f-q" type="search" name="q" value=(query.q);
+            }
+            p { button type="submit" { (Msg::StaffFilter.text(lang)) } }
         }
-    }
+        p class="exports" {
+            a href={ "/staff/export.csv" (suffix) } { (Msg::StaffExportCsv.text(lang)) }
+            " · "
+            a href={ "/staff/export.json" (suffix) } { (Msg::StaffExportJson.text(lang)) }
+        }
+        p class="count" { (Msg::StaffCount.fill(lang, &[("count", &total.to_string())])) }
+        @if requests.is_empty() {
+            p { (Msg::StaffNoRequests.text(lang)) }
+        } @else {
+            table class="requests" {
+                thead {
+                    tr {
+                        @for (code, title) in SORTS {
+                            // A column's link sorts by it; on the sorted column it flips the
+                            // direction.
+                            @let (aria, next) = match (code == sort, ascending) {
+                                (true, true) => (Some("ascending"), "desc"),
+                                (true, false) => (Some("descending"), "asc"),
+                                (false, _) => (None, if code == "created" { "desc" } else { "asc" }),
+                            };
+                            th scope="col" aria-sort=[aria] {
+                                a href=(link(code, next, 1)) { (title.text(lang)) }
+                            }
+                        }
+                    }
+                }
+                tbody {
+                    @for r in shown {
+                        tr {
+                            th scope="row" {
+                                a href={ "/staff/requests/" (r.reference) } { (r.reference) }
+                            }
+                            td { (when(r.created_at)) }
+                            td class={ "status status-" (r.status.code()) } { (r.status.label(lang)) }
+                            td { (r.request_type.label(lang)) }
+                            td { (r.requester_name) }
+                            td { (r.organization) }
+                            td { (r.assignee.as_deref().unwrap_or("—")) }
+                            td { (r.channel.code()) }
+                        }
+                    }
+                }
+            }
+            @if pages > 1 {
+                nav class="pages" aria-label=(Msg::StaffPages.text(lang)) {
+                    p {
+                        @if page > 1 {
+                            a rel="prev" href=(link(sort, current_dir, page - 1)) {
+                                (Msg::StaffPrevious.text(lang))
+                            }
+                            " "
+                        }
+                        span aria-current="page" {
+                            (Msg::StaffPageOf.fill(
+                                lang,
+                                &[("page", &page.to_string()), ("pages", &pages.to_string())],
+                            ))
+                        }
+                        @if page < pages {
+                            " "
+                            a rel="next" href=(link(sort, current_dir, page + 1)) {
+                                (Msg::StaffNext.text(lang))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
     Ok(staff_page(
         lang,
         Msg::StaffRequests.text(lang),
         Some(&staff),
         "/staff",
-        &body,
+        body,
     ))
 }
 
@@ -297,7 +291,7 @@ pub(super) async fn list(
 async fn summary_html(
     state: &AppState,
     lang: crate::language::Language,
-) -> Result<String, AppError> {
+) -> Result<Markup, AppError> {
     let desk = state.inner.desk.clone();
     let queue = state.inner.assistant.questions();
     blocking(move || {

@@ -1,7 +1,7 @@
 //! The staff pages under `/staff`: sign-in, the request list (filters, CSV and JSON
 //! exports), and a request in full with the forms to triage it.
 //!
-//! Security: every value is written through [`escape`](crate::web::escape); sessions live
+//! Security: pages are [`maud`] templates, which escape every value; sessions live
 //! on the server and the browser only holds a random token in an `HttpOnly`,
 //! `SameSite=Strict` cookie (scoped to `/staff` over plain HTTP; `__Host-` prefixed and
 //! `Secure` with `web.secure_cookies`); every form carries the session's anti-forgery

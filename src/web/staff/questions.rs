@@ -2,20 +2,19 @@
 //! not answer well, largest first, with examples (personal details removed), the forms to
 //! mark a group, and the same queue as CSV.
 
-use std::fmt::Write as _;
-
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::html::{push_flash, staff_page};
+use super::html::{self, csrf_field, option, staff_page};
 use super::list::download;
 use super::session::{Flash, Staff};
 use super::{blocking, StaffForm};
 use crate::messages::Msg;
 use crate::questions::{self, GroupState, QueueError, Reason};
-use crate::web::{escape, AppError, AppState, Surface};
+use crate::web::{AppError, AppState, Surface};
 
 /// The period shown when none is asked for, and the longest one.
 const DEFAULT_DAYS: u32 = 30;
@@ -57,101 +56,88 @@ pub(super) async fn list(
     .await?
     .map_err(|e| AppError::internal(Surface::Page, e))?;
 
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        escape(Msg::StaffQuestions.text(lang)),
-        escape(Msg::StaffQuestionsIntro.text(lang)),
+    let votes = Msg::StaffQuestionsVotes.fill(
+        lang,
+        &[("up", &votes.0.to_string()), ("down", &votes.1.to_string())],
     );
-    push_flash(&mut body, staff.take_flash(&state));
-    let _ = write!(
-        body,
-        "<form method=\"get\" action=\"/staff/questions\" class=\"filters\">\n\
-         <p><label for=\"q-days\">{label}</label>\n<input id=\"q-days\" name=\"days\" type=\"number\" min=\"1\" max=\"{MAX_DAYS}\" value=\"{days}\"></p>\n\
-         <p><button type=\"submit\">{filter}</button></p>\n</form>\n\
-         <p class=\"exports\"><a href=\"/staff/questions.csv?days={days}\">{csv}</a></p>\n\
-         <p class=\"votes\">{votes}</p>\n",
-        label = escape(Msg::StaffQuestionsDays.text(lang)),
-        filter = escape(Msg::StaffFilter.text(lang)),
-        csv = escape(Msg::StaffExportCsv.text(lang)),
-        votes = escape(&Msg::StaffQuestionsVotes.fill(
-            lang,
-            &[
-                ("up", &votes.0.to_string()),
-                ("down", &votes.1.to_string())
-            ]
-        )),
-    );
-    if groups.is_empty() {
-        let _ = writeln!(
-            body,
-            "<p>{}</p>",
-            escape(Msg::StaffQuestionsEmpty.text(lang))
-        );
-    } else {
-        let _ = write!(
-            body,
-            "<table class=\"questions\">\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-            escape(Msg::StaffQuestionsExamples.text(lang)),
-            escape(Msg::StaffQuestionsCount.text(lang)),
-            escape(Msg::StaffQuestionsWhy.text(lang)),
-            escape(Msg::StaffQuestionsSeen.text(lang)),
-            escape(Msg::StaffQuestionsWhere.text(lang)),
-            escape(Msg::StaffQuestionsState.text(lang)),
-            escape(Msg::StaffQuestionsMark.text(lang)),
-        );
-        for g in &groups {
-            let examples: String = g
-                .examples
-                .iter()
-                .map(|e| format!("<li>{}</li>", escape(e)))
-                .collect();
-            let why: Vec<String> = g
-                .reasons
-                .iter()
-                .map(|(r, n): (&Reason, &usize)| format!("{} ({n})", r.label(lang)))
-                .collect();
-            let mut options = String::new();
-            for s in GroupState::ALL {
-                let _ = write!(
-                    options,
-                    "<option value=\"{}\"{}>{}</option>",
-                    s.code(),
-                    if s == g.state { " selected" } else { "" },
-                    escape(s.label(lang))
-                );
+    let mark = Msg::StaffQuestionsMark.text(lang);
+    let body = html! {
+        h1 { (Msg::StaffQuestions.text(lang)) }
+        p { (Msg::StaffQuestionsIntro.text(lang)) }
+        (html::flash(staff.take_flash(&state)))
+        form method="get" action="/staff/questions" class="filters" {
+            p {
+                label for="q-days" { (Msg::StaffQuestionsDays.text(lang)) }
+                input id="q-days" name="days" type="number" min="1" max=(MAX_DAYS) value=(days);
             }
-            let _ = writeln!(
-                body,
-                "<tr id=\"group-{id}\" data-group=\"{id}\"><td><ul class=\"examples\">{examples}</ul></td>\
-                 <td class=\"count\">{count}</td><td>{why}</td><td>{first} – {last}</td><td>{langs} · {channels}</td>\
-                 <td class=\"state state-{state_code}\">{state}</td>\
-                 <td><form method=\"post\" action=\"/staff/questions/{id}/mark\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <input type=\"hidden\" name=\"days\" value=\"{days}\">\
-                 <label class=\"sr-only\" for=\"state-{id}\">{mark}</label>\
-                 <select id=\"state-{id}\" name=\"state\">{options}</select> \
-                 <button type=\"submit\">{mark}</button></form></td></tr>",
-                id = escape(&g.id),
-                count = g.count,
-                why = escape(&why.join(", ")),
-                first = g.first_seen,
-                last = g.last_seen,
-                langs = escape(&g.languages.iter().copied().collect::<Vec<_>>().join(", ")),
-                channels = escape(&g.channels.iter().copied().collect::<Vec<_>>().join(", ")),
-                state_code = g.state.code(),
-                state = escape(g.state.label(lang)),
-                csrf = escape(&staff.csrf),
-                mark = escape(Msg::StaffQuestionsMark.text(lang)),
-            );
+            p { button type="submit" { (Msg::StaffFilter.text(lang)) } }
         }
-        body.push_str("</tbody>\n</table>\n");
-    }
+        p class="exports" {
+            a href={ "/staff/questions.csv?days=" (days) } { (Msg::StaffExportCsv.text(lang)) }
+        }
+        p class="votes" { (votes) }
+        @if groups.is_empty() {
+            p { (Msg::StaffQuestionsEmpty.text(lang)) }
+        } @else {
+            table class="questions" {
+                thead {
+                    tr {
+                        @for title in [
+                            Msg::StaffQuestionsExamples,
+                            Msg::StaffQuestionsCount,
+                            Msg::StaffQuestionsWhy,
+                            Msg::StaffQuestionsSeen,
+                            Msg::StaffQuestionsWhere,
+                            Msg::StaffQuestionsState,
+                            Msg::StaffQuestionsMark,
+                        ] {
+                            th scope="col" { (title.text(lang)) }
+                        }
+                    }
+                }
+                tbody {
+                    @for g in &groups {
+                        @let why: Vec<String> = g
+                            .reasons
+                            .iter()
+                            .map(|(r, n): (&Reason, &usize)| format!("{} ({n})", r.label(lang)))
+                            .collect();
+                        @let join = |items: &std::collections::BTreeSet<&str>| {
+                            items.iter().copied().collect::<Vec<_>>().join(", ")
+                        };
+                        tr id={ "group-" (g.id) } data-group=(g.id) {
+                            td { ul class="examples" { @for e in &g.examples { li { (e) } } } }
+                            td class="count" { (g.count) }
+                            td { (why.join(", ")) }
+                            td { (g.first_seen) " – " (g.last_seen) }
+                            td { (join(&g.languages)) " · " (join(&g.channels)) }
+                            td class={ "state state-" (g.state.code()) } { (g.state.label(lang)) }
+                            td {
+                                form method="post" action={ "/staff/questions/" (g.id) "/mark" } {
+                                    (csrf_field(&staff.csrf))
+                                    input type="hidden" name="days" value=(days);
+                                    label class="sr-only" for={ "state-" (g.id) } { (mark) }
+                                    select id={ "state-" (g.id) } name="state" {
+                                        @for s in GroupState::ALL {
+                                            (option(s.code(), s.label(lang), s == g.state))
+                                        }
+                                    }
+                                    " "
+                                    button type="submit" { (mark) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
     Ok(staff_page(
         lang,
         Msg::StaffQuestions.text(lang),
         Some(&staff),
         "/staff/questions",
-        &body,
+        body,
     ))
 }
 

@@ -12,22 +12,22 @@
 //! counted, so colleagues behind one office address do not lock each other out. An
 //! unknown username is checked against a dummy hash, so it takes as long as a known one.
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
 use serde::Deserialize;
 
-use super::html::{push_flash, staff_page};
+use super::html::{self, staff_page};
 use super::session::{cookies, end_all_sessions, same_token, Flash, Staff, StaffSession};
 use super::{blocking, StaffForm};
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::web::{
-    escape, loggable_username, random_hex, retry_seconds, username_key, verify_password, AppError,
+    loggable_username, random_hex, retry_seconds, username_key, verify_password, AppError,
     AppState, ClientIp, Surface,
 };
 
@@ -75,25 +75,23 @@ fn login_response(
         Some(token) => token,
         None => new_token()?,
     };
-    let mut body = format!("<h1>{}</h1>\n", escape(Msg::StaffLoginTitle.text(lang)));
-    push_flash(&mut body, flash);
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/staff/login\" class=\"login\">\n\
-         <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\n\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-         <p><label for=\"username\">{user_label}</label>\n\
-         <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{username}\"></p>\n\
-         <p><label for=\"password\">{password_label}</label>\n\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
-         <p><button type=\"submit\">{sign_in}</button></p>\n</form>",
-        lang = lang.code(),
-        csrf = escape(&token),
-        user_label = escape(Msg::StaffUsername.text(lang)),
-        username = escape(username),
-        password_label = escape(Msg::StaffPassword.text(lang)),
-        sign_in = escape(Msg::StaffSignIn.text(lang)),
-    );
+    let body = html! {
+        h1 { (Msg::StaffLoginTitle.text(lang)) }
+        (html::flash(flash))
+        form method="post" action="/staff/login" class="login" {
+            input type="hidden" name="lang" value=(lang.code());
+            input type="hidden" name="csrf" value=(token);
+            p {
+                label for="username" { (Msg::StaffUsername.text(lang)) }
+                input id="username" name="username" autocomplete="username" required value=(username);
+            }
+            p {
+                label for="password" { (Msg::StaffPassword.text(lang)) }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+            }
+            p { button type="submit" { (Msg::StaffSignIn.text(lang)) } }
+        }
+    };
     let mut response = (
         status,
         staff_page(
@@ -101,7 +99,7 @@ fn login_response(
             Msg::StaffLoginTitle.text(lang),
             None,
             "/staff/login",
-            &body,
+            body,
         ),
     )
         .into_response();

@@ -1,19 +1,19 @@
-//! The summary that opens the staff pages: requests by status and by type (7 and 30 days),
+//! The summary that opens the staff pages: requests by status (all of them, and those
+//! logged in the last 7 and 30 days), requests closed in those periods, by type (7 and 30 days),
 //! open requests by assignee, the median time from new to closed, questions asked by week
 //! with the share left without an answer (a server-drawn SVG chart, no script), and the
 //! largest question groups to review. Figures are computed here from plain values, so they
 //! are tested without a server.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
+use maud::{html, Markup};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::language::Language;
 use crate::messages::Msg;
 use crate::questions::{Group, GroupState};
 use crate::requests::{LoggedQuestion, QuestionOutcome, Request, RequestStatus, RequestType};
-use crate::web::escape;
 
 /// Weeks shown in the questions chart.
 pub(super) const WEEKS: usize = 8;
@@ -23,7 +23,11 @@ const TOP_GROUPS: usize = 5;
 /// The figures of the summary.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Summary {
-    pub by_status: Vec<(RequestStatus, usize)>,
+    /// Requests by status: (status, all of them, those logged in the last 7 days, in the
+    /// last 30 days), every status in the workflow's order.
+    pub by_status: Vec<(RequestStatus, usize, usize, usize)>,
+    /// Requests closed (last) in the last 7 days, and in the last 30 days.
+    pub closed: (usize, usize),
     /// New requests by type: (type, last 7 days, last 30 days), types with none left out.
     pub by_type: Vec<(RequestType, usize, usize)>,
     /// Requests not closed, by assignee (`None`: unassigned), most first.
@@ -45,11 +49,19 @@ pub(super) fn compute(
     groups: Vec<Group>,
     now: OffsetDateTime,
 ) -> Summary {
+    let within = |r: &Request, days: i64| now - r.created_at <= Duration::days(days);
     let by_status = RequestStatus::ALL
         .iter()
-        .map(|&s| (s, requests.iter().filter(|r| r.status == s).count()))
+        .map(|&s| {
+            let of_status = || requests.iter().filter(move |r| r.status == s);
+            (
+                s,
+                of_status().count(),
+                of_status().filter(|r| within(r, 7)).count(),
+                of_status().filter(|r| within(r, 30)).count(),
+            )
+        })
         .collect();
-    let within = |r: &Request, days: i64| now - r.created_at <= Duration::days(days);
     let by_type = RequestType::ALL
         .iter()
         .map(|&t| {
@@ -71,13 +83,15 @@ pub(super) fn compute(
     }
     let mut open_by_assignee: Vec<(Option<String>, usize)> = open.into_iter().collect();
     open_by_assignee.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut durations: Vec<Duration> = requests
-        .iter()
-        .filter(|r| r.status == RequestStatus::Closed)
-        .filter_map(|r| closed_at(r).map(|at| (r, at)))
-        .filter(|(_, at)| now - *at <= Duration::days(30))
-        .map(|(r, at)| at - r.created_at)
-        .collect();
+    let closed_within = move |days: i64| {
+        requests
+            .iter()
+            .filter(|r| r.status == RequestStatus::Closed)
+            .filter_map(move |r| closed_at(r).map(|at| (r, at)))
+            .filter(move |(_, at)| now - *at <= Duration::days(days))
+    };
+    let closed = (closed_within(7).count(), closed_within(30).count());
+    let mut durations: Vec<Duration> = closed_within(30).map(|(r, at)| at - r.created_at).collect();
     durations.sort();
     let median_to_close = match durations.len() {
         0 => None,
@@ -113,6 +127,7 @@ pub(super) fn compute(
         .collect();
     Summary {
         by_status,
+        closed,
         by_type,
         open_by_assignee,
         median_to_close,
@@ -137,133 +152,124 @@ fn duration(d: Duration, lang: Language) -> String {
     )
 }
 
-/// The summary as HTML (every value escaped).
-pub(super) fn render(s: &Summary, lang: Language) -> String {
-    let mut h = String::new();
-    let _ = writeln!(
-        h,
-        "<section class=\"summary\" aria-labelledby=\"summary-title\">\n<h2 id=\"summary-title\">{}</h2>",
-        escape(Msg::StaffSummary.text(lang))
-    );
-    // Requests by status.
-    let _ = write!(
-        h,
-        "<h3>{}</h3>\n<ul class=\"summary-status\">",
-        escape(Msg::StaffSummaryByStatus.text(lang))
-    );
-    for (status, n) in &s.by_status {
-        let _ = write!(
-            h,
-            "<li class=\"status-{}\">{}: <strong>{n}</strong></li>",
-            status.code(),
-            escape(status.label(lang))
-        );
-    }
-    h.push_str("</ul>\n");
-    // New requests by type.
-    if !s.by_type.is_empty() {
-        let _ = write!(
-            h,
-            "<h3>{}</h3>\n<table class=\"summary-types\"><thead><tr><th scope=\"col\"></th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-            escape(Msg::StaffSummaryNewByType.text(lang)),
-            escape(Msg::StaffSummaryWeek.text(lang)),
-            escape(Msg::StaffSummaryMonth.text(lang)),
-        );
-        for (kind, week, month) in &s.by_type {
-            let _ = write!(
-                h,
-                "<tr><th scope=\"row\">{}</th><td>{week}</td><td>{month}</td></tr>",
-                escape(kind.label(lang))
-            );
-        }
-        h.push_str("</tbody></table>\n");
-    }
-    // Open requests by assignee.
-    if !s.open_by_assignee.is_empty() {
-        let _ = write!(
-            h,
-            "<h3>{}</h3>\n<ul class=\"summary-assignees\">",
-            escape(Msg::StaffSummaryOpenByAssignee.text(lang))
-        );
-        for (who, n) in &s.open_by_assignee {
-            let who = who
-                .as_deref()
-                .unwrap_or(Msg::StaffSummaryUnassigned.text(lang));
-            let _ = write!(h, "<li>{}: <strong>{n}</strong></li>", escape(who));
-        }
-        h.push_str("</ul>\n");
-    }
+/// The summary as HTML.
+pub(super) fn render(s: &Summary, lang: Language) -> Markup {
     let median = match s.median_to_close {
         Some(d) => Msg::StaffSummaryMedian.fill(lang, &[("time", &duration(d, lang))]),
         None => Msg::StaffSummaryNoClosed.text(lang).to_string(),
     };
-    let _ = writeln!(h, "<p class=\"summary-median\">{}</p>", escape(&median));
-    // Questions by week: one bar per week, its unanswered part darker.
-    let _ = writeln!(
-        h,
-        "<h3 id=\"summary-questions\">{}</h3>",
-        escape(Msg::StaffSummaryQuestions.text(lang))
+    let closed = Msg::StaffSummaryClosed.fill(
+        lang,
+        &[
+            ("week", &s.closed.0.to_string()),
+            ("month", &s.closed.1.to_string()),
+        ],
     );
-    let max = s.weeks.iter().map(|w| w.1).max().unwrap_or(0).max(1);
-    let (bar, gap, height) = (36usize, 12usize, 120usize);
-    let width = s.weeks.len() * (bar + gap);
-    let _ = writeln!(
-        h,
-        "<svg class=\"summary-chart\" role=\"img\" aria-labelledby=\"summary-questions\" width=\"{width}\" height=\"{}\" viewBox=\"0 0 {width} {}\">",
-        height + 20,
-        height + 20
-    );
-    for (i, (week, asked, fallback)) in s.weeks.iter().enumerate() {
-        let x = i * (bar + gap);
-        let total = asked * height / max;
-        let failed = fallback * height / max;
-        let rate = if *asked == 0 {
-            0
-        } else {
-            (fallback * 100 + asked / 2) / asked
-        };
-        let label = Msg::StaffSummaryWeekBar.fill(
-            lang,
-            &[
-                ("week", &week.to_string()),
-                ("asked", &asked.to_string()),
-                ("rate", &rate.to_string()),
-            ],
-        );
-        let _ = writeln!(
-            h,
-            "<g class=\"week\" data-asked=\"{asked}\" data-fallback=\"{fallback}\"><title>{label}</title>\
-             <rect x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{total}\" fill=\"#8fb3d9\"></rect>\
-             <rect x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{failed}\" fill=\"#003a70\"></rect>\
-             <text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{:02}-{:02}</text></g>",
-            height - total,
-            height - failed,
-            x + bar / 2,
-            height + 14,
-            u8::from(week.month()),
-            week.day(),
-            label = escape(&label),
-        );
-    }
-    h.push_str("</svg>\n");
-    if !s.top_groups.is_empty() {
-        let _ = write!(
-            h,
-            "<h3><a href=\"/staff/questions\">{}</a></h3>\n<ol class=\"summary-groups\">",
-            escape(Msg::StaffSummaryTopGroups.text(lang))
-        );
-        for g in &s.top_groups {
-            let _ = write!(
-                h,
-                "<li>{} <strong>({})</strong></li>",
-                escape(g.examples.first().map(String::as_str).unwrap_or("")),
-                g.count
-            );
+    html! {
+        section class="summary" aria-labelledby="summary-title" {
+            h2 id="summary-title" { (Msg::StaffSummary.text(lang)) }
+            h3 { (Msg::StaffSummaryByStatus.text(lang)) }
+            p class="summary-note" { (Msg::StaffSummaryStatusNote.text(lang)) }
+            table class="summary-status" {
+                thead {
+                    tr {
+                        th scope="col" {}
+                        th scope="col" { (Msg::StaffSummaryAll.text(lang)) }
+                        th scope="col" { (Msg::StaffSummaryWeek.text(lang)) }
+                        th scope="col" { (Msg::StaffSummaryMonth.text(lang)) }
+                    }
+                }
+                tbody {
+                    @for (status, all, week, month) in &s.by_status {
+                        tr class={ "status-" (status.code()) } {
+                            th scope="row" { (status.label(lang)) }
+                            td { (all) }
+                            td { (week) }
+                            td { (month) }
+                        }
+                    }
+                }
+            }
+            p class="summary-closed" { (closed) }
+            @if !s.by_type.is_empty() {
+                h3 { (Msg::StaffSummaryNewByType.text(lang)) }
+                table class="summary-types" {
+                    thead {
+                        tr {
+                            th scope="col" {}
+                            th scope="col" { (Msg::StaffSummaryWeek.text(lang)) }
+                            th scope="col" { (Msg::StaffSummaryMonth.text(lang)) }
+                        }
+                    }
+                    tbody {
+                        @for (kind, week, month) in &s.by_type {
+                            tr { th scope="row" { (kind.label(lang)) } td { (week) } td { (month) } }
+                        }
+                    }
+                }
+            }
+            @if !s.open_by_assignee.is_empty() {
+                h3 { (Msg::StaffSummaryOpenByAssignee.text(lang)) }
+                ul class="summary-assignees" {
+                    @for (who, n) in &s.open_by_assignee {
+                        @let who = who.as_deref().unwrap_or(Msg::StaffSummaryUnassigned.text(lang));
+                        li { (who) ": " strong { (n) } }
+                    }
+                }
+            }
+            p class="summary-median" { (median) }
+            h3 id="summary-questions" { (Msg::StaffSummaryQuestions.text(lang)) }
+            (chart(&s.weeks, lang))
+            @if !s.top_groups.is_empty() {
+                h3 { a href="/staff/questions" { (Msg::StaffSummaryTopGroups.text(lang)) } }
+                ol class="summary-groups" {
+                    @for g in &s.top_groups {
+                        li {
+                            (g.examples.first().map(String::as_str).unwrap_or(""))
+                            " "
+                            strong { "(" (g.count) ")" }
+                        }
+                    }
+                }
+            }
         }
-        h.push_str("</ol>\n");
     }
-    h.push_str("</section>\n");
-    h
+}
+
+/// Questions by week: one bar per week, its unanswered part darker, each with its figures
+/// as a tooltip (and for screen readers).
+fn chart(weeks: &[(Date, usize, usize)], lang: Language) -> Markup {
+    let max = weeks.iter().map(|w| w.1).max().unwrap_or(0).max(1);
+    let (bar, gap, height) = (36usize, 12usize, 120usize);
+    let width = weeks.len() * (bar + gap);
+    let view_box = format!("0 0 {width} {}", height + 20);
+    html! {
+        svg class="summary-chart" role="img" aria-labelledby="summary-questions"
+            width=(width) height=(height + 20) viewBox=(view_box) {
+            @for (i, (week, asked, fallback)) in weeks.iter().enumerate() {
+                @let x = i * (bar + gap);
+                @let total = asked * height / max;
+                @let failed = fallback * height / max;
+                @let rate = if *asked == 0 { 0 } else { (fallback * 100 + asked / 2) / asked };
+                @let label = Msg::StaffSummaryWeekBar.fill(
+                    lang,
+                    &[
+                        ("week", &week.to_string()),
+                        ("asked", &asked.to_string()),
+                        ("rate", &rate.to_string()),
+                    ],
+                );
+                g class="week" data-asked=(asked) data-fallback=(fallback) {
+                    title { (label) }
+                    rect x=(x) y=(height - total) width=(bar) height=(total) fill="#8fb3d9" {}
+                    rect x=(x) y=(height - failed) width=(bar) height=(failed) fill="#003a70" {}
+                    text x=(x + bar / 2) y=(height + 14) font-size="10" text-anchor="middle" {
+                        (format!("{:02}-{:02}", u8::from(week.month()), week.day()))
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -341,7 +347,7 @@ mod tests {
         assert_eq!(
             s.by_status
                 .iter()
-                .map(|(st, n)| (st.code(), *n))
+                .map(|(st, n, _, _)| (st.code(), *n))
                 .filter(|(_, n)| *n > 0)
                 .collect::<Vec<_>>(),
             [("new", 1), ("assigned", 1), ("closed", 3)]
@@ -364,10 +370,54 @@ mod tests {
         );
         assert_eq!((this_week.1, this_week.2), (2, 1), "Monday to now");
         assert_eq!((s.weeks[WEEKS - 2].1, s.weeks[WEEKS - 2].2), (1, 0));
-        let html = render(&s, Language::En);
+        let html = render(&s, Language::En).into_string();
         assert!(html.contains("Median time from new to closed (last 30 days): 2 d 0 h"));
         assert!(html.contains("data-asked=\"2\" data-fallback=\"1\""));
         assert!(html.contains("Week of 2026-03-09: 2 questions, 50 % without an answer"));
-        assert!(render(&s, Language::Fr).contains("2 j 0 h"));
+        assert!(render(&s, Language::Fr).into_string().contains("2 j 0 h"));
+    }
+
+    #[test]
+    fn statuses_are_counted_for_all_requests_and_for_those_logged_this_week_and_month() {
+        let now = datetime!(2026-03-11 12:00 UTC);
+        let days = |n: i64| now - Duration::days(n);
+        let requests = vec![
+            request(1, RequestStatus::New, days(1)),
+            request(2, RequestStatus::Triaged, days(12)),
+            request(3, RequestStatus::Assigned, days(100)),
+            // Logged long ago, closed this week.
+            request(4, RequestStatus::Closed, days(40)),
+            // Logged and closed this month, not this week.
+            request(5, RequestStatus::Closed, days(20)),
+            request(6, RequestStatus::Closed, days(3)),
+        ];
+        let closed: HashMap<u32, OffsetDateTime> =
+            HashMap::from([(4, days(2)), (5, days(15)), (6, days(1))]);
+        let closed_at = |r: &Request| closed.get(&r.reference.seq()).copied();
+        let s = compute(&requests, &closed_at, &[], vec![], now);
+        assert_eq!(
+            s.by_status
+                .iter()
+                .map(|(st, all, week, month)| (st.code(), *all, *week, *month))
+                .collect::<Vec<_>>(),
+            [
+                ("new", 1, 1, 1),
+                ("triaged", 1, 0, 1),
+                ("assigned", 1, 0, 0),
+                ("in_progress", 0, 0, 0),
+                ("closed", 3, 1, 2),
+            ],
+            "every status, in the workflow's order: (all, logged in 7 days, in 30 days)"
+        );
+        assert_eq!(s.closed, (2, 3), "closed in the last 7 and 30 days");
+        let en = render(&s, Language::En).into_string();
+        assert!(
+            en.contains("<tr class=\"status-closed\"><th scope=\"row\">Closed</th><td>3</td><td>1</td><td>2</td></tr>"),
+            "{en}"
+        );
+        assert!(en.contains("Requests closed in the last 7 days: 2; in the last 30 days: 3."));
+        let fr = render(&s, Language::Fr).into_string();
+        assert!(fr.contains("<th scope=\"row\">Fermée</th>"), "{fr}");
+        assert!(fr.contains("dans les 30 derniers jours : 3."), "{fr}");
     }
 }
