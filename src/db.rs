@@ -64,6 +64,13 @@ pub enum DbError {
     /// runtime is shutting down).
     #[error("the database task stopped")]
     Task(#[from] tokio::task::JoinError),
+    /// A thread that writes to the database could not start or has stopped.
+    #[error("{what}")]
+    Io {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl DbError {

@@ -600,11 +600,7 @@ impl Processor {
         _now: OffsetDateTime,
     ) -> Result<Decision, ProcessError> {
         let lang = request.language;
-        let tag = compose::thread_tag(
-            self.settings.secret.expose(),
-            &request.reference,
-            request.requester_email.as_str(),
-        );
+        let tag = self.thread_tag(request);
         let draft = self.draft(
             message,
             &Body::Logged {
@@ -663,11 +659,7 @@ impl Processor {
         self.assistant
             .add_to_request(&request.reference, &text, now)?;
         let lang = request.language;
-        let tag = compose::thread_tag(
-            self.settings.secret.expose(),
-            &request.reference,
-            request.requester_email.as_str(),
-        );
+        let tag = self.thread_tag(request);
         let draft = self.draft(
             message,
             &Body::AddedToRequest {
@@ -713,6 +705,15 @@ impl Processor {
         // Sent to staff, but about the requester: erasing them erases it.
         out.about = request.requester_email.as_str().to_lowercase();
         Ok(out)
+    }
+
+    /// The signed tag that threads the person's replies to `request` (in the subject).
+    fn thread_tag(&self, request: &Request) -> String {
+        compose::thread_tag(
+            self.settings.secret.expose(),
+            &request.reference,
+            request.requester_email.as_str(),
+        )
     }
 
     /// A reply to `message`, to [`Processor::reply_party`].

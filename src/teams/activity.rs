@@ -115,10 +115,10 @@ pub struct Reaction {
 }
 
 /// Why a body is not an activity guichet can read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ActivityError {
     #[error("the body is not an activity: {0}")]
-    Json(String),
+    Json(#[from] serde_json::Error),
     #[error("the activity has no {0}")]
     Missing(&'static str),
     #[error("the activity's serviceUrl is not an http(s) URL")]
@@ -128,8 +128,7 @@ pub enum ActivityError {
 impl Activity {
     /// Reads and checks a request body.
     pub fn parse(body: &[u8]) -> Result<Activity, ActivityError> {
-        let activity: Activity =
-            serde_json::from_slice(body).map_err(|e| ActivityError::Json(e.to_string()))?;
+        let activity: Activity = serde_json::from_slice(body)?;
         if activity.kind.is_empty() {
             return Err(ActivityError::Missing("type"));
         }

@@ -18,9 +18,11 @@ use super::{
 };
 use crate::db::{DbError, UnknownValue};
 use crate::language::Language;
+use log_writer::LogWriter;
 use rows::*;
 use schema::MIGRATIONS;
 
+mod log_writer;
 mod questions;
 mod rows;
 mod schema;
@@ -41,6 +43,8 @@ pub struct SqliteStore {
     /// One connection, used by one operation at a time. SQLite serialises writers anyway,
     /// and the Unit's volume (a few requests a day) does not need a pool.
     conn: Mutex<Connection>,
+    /// Writes the questions log in batches, on its own thread and connection.
+    log: LogWriter,
     path: PathBuf,
 }
 
@@ -61,6 +65,7 @@ impl SqliteStore {
         tracing::debug!(path = %path.display(), "request database open");
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            log: LogWriter::start(path)?,
             path: path.to_path_buf(),
         })
     }
@@ -516,27 +521,11 @@ impl RequestStore for SqliteStore {
     }
 
     fn log_question(&self, question: &LoggedQuestion) -> Result<(), StoreError> {
-        self.lock()
-            .prepare_cached(
-                "INSERT INTO questions_log
-                    (day, channel, language, outcome, text, token, passages, low_margin, vote)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                crate::db::format_day(question.day),
-                question.channel.code(),
-                question.language.code(),
-                question.outcome.code(),
-                question.text,
-                question.token,
-                question.passages.join("\n"),
-                question.low_margin,
-                question.vote.map(crate::questions::Vote::code),
-            ])?;
-        Ok(())
+        self.log.log(question)
     }
 
     fn questions_since(&self, since: time::Date) -> Result<Vec<LoggedQuestion>, StoreError> {
+        self.log.flush()?;
         questions::since(&self.lock(), since)
     }
 
@@ -547,6 +536,7 @@ impl RequestStore for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<crate::questions::VoteOutcome, StoreError> {
         let at = db_time("vote time", now)?;
+        self.log.flush()?;
         self.write(|conn| questions::record_vote(conn, token_id, vote, &at))
     }
 
@@ -677,7 +667,9 @@ impl crate::privacy::PersonalData for SqliteStore {
         // The questions log and the queue built on it keep no sender, but their text is
         // what people typed: it follows the conversations' retention period.
         let questions = self
-            .write(|conn| questions::purge(conn, before.date()))
+            .log
+            .flush()
+            .and_then(|()| self.write(|conn| questions::purge(conn, before.date())))
             .map_err(fail)?;
         Ok(conversations + questions)
     }

@@ -171,6 +171,42 @@ mod tests {
     }
 
     #[test]
+    fn questions_logged_from_many_threads_are_all_read_back_and_survive_a_reopening() {
+        let (dir, store) = store();
+        let at = datetime!(2026-03-02 10:00 UTC);
+        let store = std::sync::Arc::new(store);
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..500 {
+                        store
+                            .log_question(&answered(&format!("t{t}-{i}"), at))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        // Read at once: the read waits for the writer.
+        assert_eq!(store.questions_since(at.date()).unwrap().len(), 2_000);
+        assert_eq!(
+            store.record_vote("t3-499", Vote::Helpful, at).unwrap(),
+            VoteOutcome::Recorded,
+            "the last row logged is there for its vote"
+        );
+        store.log_question(&answered("last", at)).unwrap();
+        let path = store.path().to_path_buf();
+        drop(store);
+        // Dropping the store writes what was still queued.
+        let reopened = SqliteStore::open(&path).unwrap();
+        assert_eq!(reopened.questions_since(at.date()).unwrap().len(), 2_001);
+        drop(dir);
+    }
+
+    #[test]
     fn a_vote_is_kept_once_with_the_question_and_its_passages() {
         let (_dir, store) = store();
         let at = datetime!(2026-03-02 10:00 UTC);
