@@ -312,7 +312,11 @@ impl Daemon {
         if config.sync.enabled {
             parts.push((
                 "sync",
-                tokio::spawn(crate::sync::every(config.clone(), stop.clone())),
+                tokio::spawn(crate::sync::every(
+                    config.clone(),
+                    crate::sync::FIRST_SYNC_AFTER,
+                    stop.clone(),
+                )),
             ));
         }
         if let Some(listener) = metrics_listener {

@@ -34,7 +34,7 @@ pub const SITE_DIR: &str = "site";
 /// Sitemaps of a sitemap index read at most (one level: an index of indexes is not read).
 const MAX_SITEMAPS: usize = 50;
 /// How long `serve` waits after starting before its first sync.
-const FIRST_SYNC_AFTER: Duration = Duration::from_secs(60);
+pub const FIRST_SYNC_AFTER: Duration = Duration::from_secs(60);
 
 /// Why a sync could not run at all (a page that fails is counted, not an error).
 #[derive(Debug, thiserror::Error)]
@@ -294,11 +294,11 @@ pub async fn run_at(config: &Config, now: OffsetDateTime) -> Result<Summary, Syn
     Ok(summary)
 }
 
-/// `serve`'s sync task: a first run shortly after start, then every `interval_hours`,
-/// until `stop`.
-pub async fn every(config: Config, mut stop: Shutdown) {
+/// `serve`'s sync task: a first run `first_after` the start ([`FIRST_SYNC_AFTER`]), then
+/// every `interval_hours`, until `stop`.
+pub async fn every(config: Config, first_after: Duration, mut stop: Shutdown) {
     let interval = Duration::from_secs(u64::from(config.sync.interval_hours) * 3600);
-    let mut next = tokio::time::Instant::now() + FIRST_SYNC_AFTER;
+    let mut next = tokio::time::Instant::now() + first_after;
     loop {
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {}
@@ -475,7 +475,7 @@ mod tests {
     #[tokio::test]
     async fn the_serve_task_stops_when_the_shutdown_fires() {
         let (trigger, stop) = crate::shutdown::token();
-        let task = tokio::spawn(every(Config::default(), stop));
+        let task = tokio::spawn(every(Config::default(), FIRST_SYNC_AFTER, stop));
         trigger.fire();
         task.await
             .expect("the sync task ends when the shutdown fires");

@@ -498,6 +498,38 @@ async fn a_page_that_disappears_keeps_its_copy_until_it_has_failed_for_remove_af
 }
 
 #[tokio::test]
+async fn the_task_serve_runs_copies_the_pages_and_stops_with_the_daemon() {
+    let t = TestSite::start().await;
+    let (trigger, stop) = guichet::shutdown::token();
+    let task = tokio::spawn(guichet::sync::every(
+        t.config.clone(),
+        std::time::Duration::ZERO,
+        stop,
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let copied = || {
+        std::fs::read_dir(t.site_dir()).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        })
+    };
+    while !copied() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve's sync task copied nothing in 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(t.hits("/sitemap.xml") >= 1);
+    trigger.fire();
+    tokio::time::timeout(std::time::Duration::from_secs(30), task)
+        .await
+        .expect("the sync task stops when the shutdown fires")
+        .unwrap();
+}
+
+#[tokio::test]
 async fn a_host_whose_robots_txt_fails_is_skipped_for_the_run() {
     let t = TestSite::start().await;
     t.site.lock().unwrap().robots_status = StatusCode::SERVICE_UNAVAILABLE;
