@@ -1553,8 +1553,8 @@ async fn staff_triage_a_request_from_the_list_to_closing_it_with_a_reason() {
         "Fermée",
         "Letter sent",
         "Benoît",
-        "assigned",
-        "note",
+        "Assignation",
+        "Note",
         "ana",
     ] {
         assert!(

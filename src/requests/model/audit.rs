@@ -44,6 +44,25 @@ impl AuditKind {
         }
     }
 
+    /// What happened, as staff read it in the request's history.
+    pub fn label(self, lang: crate::language::Language) -> &'static str {
+        use crate::language::Language::{En, Fr};
+        match (self, lang) {
+            (AuditKind::Created, Fr) => "Création",
+            (AuditKind::Created, En) => "Created",
+            (AuditKind::Status, Fr) => "Statut",
+            (AuditKind::Status, En) => "Status",
+            (AuditKind::Assigned, Fr) => "Assignation",
+            (AuditKind::Assigned, En) => "Assigned",
+            (AuditKind::Note, Fr) => "Note",
+            (AuditKind::Note, En) => "Note",
+            (AuditKind::Transcript, Fr) => "Message ajouté",
+            (AuditKind::Transcript, En) => "Message added",
+            (AuditKind::Reopened, Fr) => "Réouverture",
+            (AuditKind::Reopened, En) => "Reopened",
+        }
+    }
+
     /// Reads a code (case ignored).
     pub fn parse_code(input: &str) -> Option<AuditKind> {
         let folded = input.trim().to_ascii_lowercase();
@@ -65,4 +84,22 @@ pub struct AuditEvent {
     pub from: Option<String>,
     pub to: Option<String>,
     pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::Language;
+
+    #[test]
+    fn every_kind_reads_in_each_language_and_never_as_its_code() {
+        for lang in Language::ALL {
+            let labels: std::collections::HashSet<&str> =
+                AuditKind::ALL.iter().map(|k| k.label(lang)).collect();
+            assert_eq!(labels.len(), AuditKind::ALL.len(), "distinct in {lang}");
+        }
+        for kind in AuditKind::ALL {
+            assert_ne!(kind.label(Language::Fr), kind.code(), "{kind:?}");
+        }
+    }
 }

@@ -123,7 +123,7 @@ pub(super) async fn detail(
     Ok(staff_page(lang, &reference, Some(&staff), &path, body))
 }
 
-/// What an event of the history did: its kind, the change (statuses in `lang`), its note.
+/// What an event of the history did: its kind and the change (in `lang`), its note.
 fn what(event: &AuditEvent, lang: Language) -> String {
     let show = |v: &Option<String>| -> String {
         let v = v.as_deref().unwrap_or("");
@@ -134,7 +134,7 @@ fn what(event: &AuditEvent, lang: Language) -> String {
             _ => v.to_string(),
         }
     };
-    let mut what = event.kind.code().to_string();
+    let mut what = event.kind.label(lang).to_string();
     if event.from.is_some() || event.to.is_some() {
         what.push_str(&format!(" : {} → {}", show(&event.from), show(&event.to)));
     }
