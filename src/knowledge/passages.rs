@@ -32,6 +32,9 @@ pub fn build(blocks: &[Block]) -> Vec<Passage> {
     let mut out: Vec<Passage> = Vec::new();
     let mut section: Option<String> = None;
     let mut pending: Option<String> = None;
+    // A paragraph waits for the next block: a list right after it joins it (the list is
+    // what the paragraph leads in to, and an excerpt must be able to show both).
+    let mut held: Option<String> = None;
     let push = |section: &Option<String>, text: String, out: &mut Vec<Passage>| {
         for piece in split_long(&text) {
             out.push(Passage {
@@ -44,7 +47,7 @@ pub fn build(blocks: &[Block]) -> Vec<Passage> {
     for block in blocks {
         let text = match block {
             Block::Heading { level, text } => {
-                if let Some(p) = pending.take() {
+                for p in [held.take(), pending.take()].into_iter().flatten() {
                     push(&section, p, &mut out);
                 }
                 if *level > 1 {
@@ -62,18 +65,29 @@ pub fn build(blocks: &[Block]) -> Vec<Passage> {
         if text.is_empty() {
             continue;
         }
-        let text = match pending.take() {
-            Some(p) => format!("{p}\n{text}"),
-            None => text,
+        let is_list = matches!(block, Block::List(_));
+        let text = match (held.take(), pending.take()) {
+            (Some(h), None) if is_list => format!("{h}\n{text}"),
+            (h, p) => {
+                if let Some(h) = h {
+                    push(&section, h, &mut out);
+                }
+                match p {
+                    Some(p) => format!("{p}\n{text}"),
+                    None => text,
+                }
+            }
         };
         let chars = text.chars().count();
         if chars < MIN_PASSAGE_CHARS || (text.ends_with(':') && chars < 2 * MIN_PASSAGE_CHARS) {
             pending = Some(text);
-        } else {
+        } else if is_list {
             push(&section, text, &mut out);
+        } else {
+            held = Some(text);
         }
     }
-    if let Some(p) = pending.take() {
+    for p in [held.take(), pending.take()].into_iter().flatten() {
         push(&section, p, &mut out);
     }
     out
@@ -170,6 +184,30 @@ mod tests {
             p[0].text,
             "The request types are:\n• exploratory meeting\n• letter of support"
         );
+    }
+
+    #[test]
+    fn a_paragraph_keeps_the_list_it_announces_and_not_the_next_paragraph() {
+        let lead = "The Fonds de recherche du Québec brings together three sectoral funds. \
+            Their full names are listed below.";
+        let next = "The FRQ also runs a fellowship program for patient-oriented research.";
+        let blocks = vec![
+            para(lead),
+            Block::List(vec![
+                "FRQS: health".into(),
+                "FRQSC: society and culture".into(),
+            ]),
+            para(next),
+            para(next),
+        ];
+        let p = build(&blocks);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(
+            p[0].text,
+            format!("{lead}\n• FRQS: health\n• FRQSC: society and culture")
+        );
+        assert_eq!(p[1].text, next);
+        assert_eq!(p[2].ordinal, 2);
     }
 
     #[test]

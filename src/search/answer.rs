@@ -6,12 +6,17 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::analysis::Token;
+use super::asked::Asked;
 use crate::knowledge::Kind;
 use crate::language::Language;
 use crate::messages::Msg;
 
 /// Excerpts longer than this are cut around the first matched word.
 const EXCERPT_CHARS: usize = 420;
+/// An excerpt that shows a list (its lead-in sentence and items) may run this long.
+const LIST_EXCERPT_CHARS: usize = 640;
+/// How a list item starts in a passage's text (see `knowledge::passages`).
+const LIST_ITEM: &str = "• ";
 
 /// The result of asking the knowledge base.
 #[derive(Debug, Clone)]
@@ -165,15 +170,18 @@ impl<'a> From<&'a Hit> for HitJson<'a> {
 impl Excerpt {
     /// The sentence (or two) of `text` that best answers: the one whose matched words weigh
     /// most (`highlight` maps a term to its concept and the concept's weight; a concept
-    /// counts once however many of its synonyms a sentence holds), with a figure when
-    /// `wants_number`; a short best sentence is joined by its best neighbour. Falls back to
-    /// [`Excerpt::around`] when the text has a single sentence. Returns the excerpt and
-    /// the score of its best sentence, so the best passage of a document can be chosen.
+    /// counts once however many of its synonyms a sentence holds), with a figure or an
+    /// enumeration when `asked` wants one (it then adds `form_bonus`). A list after the best sentence (or holding it)
+    /// is shown whole when it fits; else a short best sentence is joined by its best
+    /// neighbours. Falls back to [`Excerpt::around`] when the text has a single sentence.
+    /// Returns the excerpt and the score of its best sentence, so the best passage of a
+    /// document can be chosen.
     pub fn best(
         text: &str,
         tokens: &[Token],
         highlight: &HashMap<String, Vec<(usize, f32)>>,
-        wants_number: bool,
+        asked: Asked,
+        form_bonus: f32,
     ) -> (Excerpt, f32) {
         let marked: HashSet<String> = highlight.keys().cloned().collect();
         let mut spans = sentence_spans(text);
@@ -192,14 +200,19 @@ impl Excerpt {
                 .sum()
         };
         let mut scores: Vec<f32> = spans.iter().map(score).collect();
-        if wants_number {
-            // A figure is asked: a sentence holding one wins over a better-matching one
-            // without, unless it matches less than half as well.
-            let top = scores.iter().copied().fold(0.0, f32::max);
-            for (score, &(from, to)) in scores.iter_mut().zip(&spans) {
-                if *score > 0.0 && text[from..to].chars().any(|c| c.is_ascii_digit()) {
-                    *score += 0.5 * top;
-                }
+        let item = |i: usize| text[spans[i].0..].starts_with(LIST_ITEM);
+        // A sentence that has the form asked (a figure, an enumeration) and matches gets
+        // `form_bonus`; the same in every passage, so passages stay comparable.
+        for (i, &(from, to)) in spans.iter().enumerate() {
+            let sentence = &text[from..to];
+            let has_form = (asked.number && sentence.chars().any(|c| c.is_ascii_digit()))
+                || (asked.list
+                    && (item(i)
+                        || sentence.ends_with(':')
+                        || (i + 1 < spans.len() && item(i + 1))
+                        || enumerates(sentence)));
+            if has_form && scores[i] > 0.0 {
+                scores[i] += form_bonus;
             }
         }
         let best = (0..spans.len())
@@ -210,8 +223,36 @@ impl Excerpt {
         }
         let (mut from, mut to) = spans[best];
         let len = |f: usize, t: usize| text[f..t].chars().count();
-        if text[from..to].ends_with(':') {
-            // A lead-in ("The six criteria are:"): the answer is the list that follows.
+        // A list right after the best sentence (or holding it) is the answer: the
+        // sentence, the one leading in when the best is an item, and the items that fit.
+        let list_start = (best..spans.len().min(best + 3)).find(|&i| item(i));
+        let mut limit = EXCERPT_CHARS;
+        if let Some(first_item) = list_start {
+            limit = LIST_EXCERPT_CHARS;
+            let last_item = (first_item..spans.len())
+                .take_while(|&i| item(i))
+                .last()
+                .unwrap_or(first_item);
+            if item(best) {
+                // An item matched: show the list from its lead-in, the sentences before
+                // the list that fit with it.
+                let list_start = (0..best).rev().find(|&i| !item(i)).map_or(best, |i| i + 1);
+                from = spans[list_start].0;
+                for i in (0..list_start).rev().take_while(|&i| !item(i)) {
+                    if len(spans[i].0, spans[last_item].1) > limit {
+                        break;
+                    }
+                    from = spans[i].0;
+                }
+            }
+            if let Some(end) = (first_item.min(best)..=last_item)
+                .rev()
+                .find(|&i| len(from, spans[i].1) <= limit)
+            {
+                to = spans[end].1;
+            }
+        } else if text[from..to].ends_with(':') {
+            // A lead-in ("The six criteria are:"): the answer is what follows.
             for &(_, t) in &spans[best + 1..] {
                 if len(from, t) > EXCERPT_CHARS {
                     break;
@@ -247,7 +288,7 @@ impl Excerpt {
                 ..t.clone()
             })
             .collect();
-        let mut excerpt = Excerpt::around(piece, &shifted, &marked).0;
+        let mut excerpt = Excerpt::within(piece, &shifted, &marked, limit).0;
         if from > 0 && excerpt.first().is_none_or(|s| !s.text.starts_with('…')) {
             excerpt.insert(
                 0,
@@ -269,25 +310,30 @@ impl Excerpt {
     /// Cuts `text` to at most about [`EXCERPT_CHARS`] characters around the first
     /// highlighted token, at word boundaries, marking tokens whose term is in `highlight`.
     pub fn around(text: &str, tokens: &[Token], highlight: &HashSet<String>) -> Excerpt {
+        Excerpt::within(text, tokens, highlight, EXCERPT_CHARS)
+    }
+
+    /// [`Excerpt::around`] with at most about `limit` characters.
+    fn within(text: &str, tokens: &[Token], highlight: &HashSet<String>, limit: usize) -> Excerpt {
         let marked: Vec<&Token> = tokens
             .iter()
             .filter(|t| highlight.contains(&t.term))
             .collect();
         let (mut start, mut end) = (0, text.len());
-        if text.chars().count() > EXCERPT_CHARS {
+        if text.chars().count() > limit {
             let anchor = marked.first().map(|t| t.from).unwrap_or(0);
             // Start at the beginning of the sentence holding the first match when it fits.
             start = text[..anchor]
                 .rfind(['.', '?', '!', '\n'])
                 .map(|i| i + 1)
                 .unwrap_or(0);
-            if text[start..anchor].chars().count() > EXCERPT_CHARS / 2 {
-                start = floor_boundary(text, anchor.saturating_sub(EXCERPT_CHARS / 3));
+            if text[start..anchor].chars().count() > limit / 2 {
+                start = floor_boundary(text, anchor.saturating_sub(limit / 3));
             }
             end = start
                 + text[start..]
                     .char_indices()
-                    .nth(EXCERPT_CHARS)
+                    .nth(limit)
                     .map(|(i, _)| i)
                     .unwrap_or(text.len() - start);
             if end < text.len() {
@@ -422,6 +468,17 @@ fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// Whether a sentence names several things: three or more, separated by commas, "and",
+/// "or", "et" or "ou".
+fn enumerates(sentence: &str) -> bool {
+    let separators = sentence.matches(", ").count()
+        + [" and ", " or ", " et ", " ou "]
+            .iter()
+            .map(|s| sentence.matches(s).count())
+            .sum::<usize>();
+    separators >= 2
+}
+
 fn push_span(text: &str, spans: &mut Vec<(usize, usize)>, from: usize, to: usize) {
     let piece = &text[from..to];
     let lead = piece.len() - piece.trim_start().len();
@@ -554,7 +611,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let (e, score) = Excerpt::best(text, &toks, &highlight, false);
+        let (e, score) = Excerpt::best(text, &toks, &highlight, Asked::default(), 0.0);
         let plain = e.plain();
         assert!(score >= 3.0, "the sentence with both words is the best one");
         assert!(
@@ -563,5 +620,72 @@ mod tests {
         );
         assert!(plain.contains("treize"), "the follow-up is kept: {plain}");
         assert!(plain.chars().count() <= EXCERPT_CHARS + 4, "{plain}");
+    }
+
+    fn highlight_fr(words: &[(&str, f32)]) -> HashMap<String, Vec<(usize, f32)>> {
+        let term = |w: &str| tokens(&mut analyzer(Language::Fr), w)[0].term.clone();
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, (w, weight))| (term(w), vec![(i, *weight)]))
+            .collect()
+    }
+
+    #[test]
+    fn a_list_after_the_best_sentence_is_shown_whole() {
+        let text = "Le FRQ regroupe trois fonds sectoriels, chacun couvrant un grand domaine. \
+            Leurs noms complets sont énumérés ci-dessous.\n\
+            • FRQS : Fonds de recherche du Québec – Santé\n\
+            • FRQSC : Fonds de recherche du Québec – Société et culture\n\
+            • FRQNT : Fonds de recherche du Québec – Nature et technologies\n\
+            Le FRQ relève du ministre de l'Économie.";
+        let toks = tokens(&mut analyzer(Language::Fr), text);
+        let highlight = highlight_fr(&[("fonds", 1.0), ("FRQ", 1.0)]);
+        let asked = Asked::of("trois fonds FRQ");
+        assert!(asked.list);
+        let (e, _) = Excerpt::best(text, &toks, &highlight, asked, 1.0);
+        let plain = e.plain();
+        assert!(plain.starts_with("Le FRQ regroupe"), "{plain}");
+        assert!(plain.contains("Société et culture"), "{plain}");
+        assert!(plain.contains("Nature et technologies"), "{plain}");
+        assert!(
+            !plain.contains("ministre"),
+            "the list ends the excerpt: {plain}"
+        );
+    }
+
+    #[test]
+    fn a_matching_item_brings_its_lead_in_and_its_list() {
+        let text = "Les réseaux de la SRAP sont énumérés ci-dessous.\n\
+            • CHILD-BRIGHT\n\
+            • Réseau sur la douleur chronique\n\
+            • Diabète Action Canada";
+        let toks = tokens(&mut analyzer(Language::Fr), text);
+        let highlight = highlight_fr(&[("diabète", 2.0)]);
+        let (e, _) = Excerpt::best(text, &toks, &highlight, Asked::default(), 0.0);
+        let plain = e.plain();
+        assert!(plain.starts_with("Les réseaux de la SRAP"), "{plain}");
+        assert!(
+            plain.contains("CHILD-BRIGHT") && plain.contains("Diabète"),
+            "{plain}"
+        );
+    }
+
+    #[test]
+    fn an_enumerating_sentence_wins_when_a_list_is_asked() {
+        let text = "Le Nord compte dix unités de soutien au Canada, selon le réseau. \
+            Les unités de l'Ouest sont celles de la Colombie-Britannique, de l'Alberta, \
+            de la Saskatchewan et du Manitoba.";
+        let toks = tokens(&mut analyzer(Language::Fr), text);
+        let highlight = highlight_fr(&[("unités", 1.0), ("Canada", 1.0)]);
+        let best = |asked: Asked, bonus: f32| {
+            let (e, _) = Excerpt::best(text, &toks, &highlight, asked, bonus);
+            e.plain()
+        };
+        let listed = best(Asked::of("unités de soutien au Canada"), 1.0);
+        assert!(listed.contains("Alberta"), "{listed}");
+        assert!(enumerates("A, B, C"));
+        assert!(enumerates("A, B et C"));
+        assert!(!enumerates("A et B"));
     }
 }

@@ -338,30 +338,6 @@ pub fn asks_explicitly(text: &str) -> bool {
     })
 }
 
-/// Words that ask for a number, a date or an amount ("how many", "combien", "when",
-/// "depuis quand"): the excerpt should then hold the figure.
-const NUMBER_QUESTIONS: &[&str] = &[
-    "how many",
-    "how much",
-    "how long",
-    "how old",
-    "when",
-    "what year",
-    "which year",
-    "since when",
-    "until when",
-    "what date",
-    "what amount",
-    "combien",
-    "quand",
-    "quelle annee",
-    "en quelle annee",
-    "depuis quand",
-    "jusqu a quand",
-    "quelle date",
-    "quel montant",
-];
-
 /// Words that shape a question rather than name its topic ("tell me", "what does it
 /// mean", "how many", "any info"): they are searched, but weigh little in how much of the
 /// question a passage must cover. Folded.
@@ -400,6 +376,12 @@ const ASKING_WORDS: &[&str] = &[
     "information",
     "details",
     "overview",
+    "include",
+    "includes",
+    "comprise",
+    "comprises",
+    "consist",
+    "consists",
     "exist",
     "exists",
     "guys",
@@ -427,6 +409,12 @@ const ASKING_WORDS: &[&str] = &[
     "informations",
     "details",
     "apercu",
+    "comprend",
+    "comprennent",
+    "inclut",
+    "incluent",
+    "comporte",
+    "comportent",
     "existe",
     "quelque",
     "quelqu",
@@ -448,15 +436,6 @@ const ASKING_WORDS: &[&str] = &[
 /// Whether a folded word only shapes the question (see [`ASKING_WORDS`]).
 pub fn is_asking_word(folded: &str) -> bool {
     ASKING_WORDS.contains(&folded)
-}
-
-/// Whether `question` asks for a number, a date or an amount.
-pub fn asks_for_a_number(question: &str) -> bool {
-    let folded = fold_phrase(question);
-    FOLDED
-        .number_questions
-        .iter()
-        .any(|p| contains_words(&folded, p))
 }
 
 /// A question with fewer words of its own than this refers to the sentence before it.
@@ -562,7 +541,6 @@ struct FoldedLists {
     introductions: Vec<String>,
     interrogatives: Vec<String>,
     request_phrases: Vec<String>,
-    number_questions: Vec<String>,
 }
 
 static FOLDED: std::sync::LazyLock<FoldedLists> = std::sync::LazyLock::new(|| {
@@ -573,7 +551,6 @@ static FOLDED: std::sync::LazyLock<FoldedLists> = std::sync::LazyLock::new(|| {
         introductions: fold(INTRODUCTIONS),
         interrogatives: fold(INTERROGATIVES),
         request_phrases: fold(REQUEST_PHRASES),
-        number_questions: fold(NUMBER_QUESTIONS),
     }
 });
 
@@ -587,7 +564,7 @@ fn starts_with_any(folded: &str, openings: &[String]) -> bool {
 }
 
 /// Whether the folded `phrase` stands in `folded` as whole words.
-fn contains_words(folded: &str, phrase: &str) -> bool {
+pub(super) fn contains_words(folded: &str, phrase: &str) -> bool {
     folded.match_indices(phrase).any(|(i, _)| {
         let end = i + phrase.len();
         (i == 0 || folded.as_bytes()[i - 1] == b' ')

@@ -9,7 +9,9 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
+use super::analysis::fold_phrase;
 use super::answer::{Excerpt, Hit};
+use super::asked::{self, Asked};
 use super::query::{lang_slot, Concept};
 use super::{analysis, index, Knowledge, Signals, Weight, MAX_PASSAGES_READ, RELATIVE_CUTOFF};
 use crate::knowledge::Kind;
@@ -69,18 +71,24 @@ impl Knowledge {
                         &r.candidate.text,
                         &r.candidate.body,
                         &r.highlight,
-                        m.wants_number,
+                        m.asked,
+                        m.form_bonus(),
                     );
-                    (e, s, r.candidate.section.clone())
+                    (
+                        e,
+                        s * m.heading_factor(&r.candidate.section),
+                        r.candidate.section.clone(),
+                    )
                 })
                 .collect();
-            if hits.is_empty() && m.wants_number {
+            if hits.is_empty() && m.asked.number {
                 // A figure is asked: it may sit in a passage that matched too little to
                 // be a candidate.
                 for p in self.passages_of(m.searcher, &c.doc_id)? {
                     let highlight = highlight_of(m.concepts, m.weights, &p.body, lang_slot(p.lang));
-                    let (e, s) = Excerpt::best(&p.text, &p.body, &highlight, m.wants_number);
-                    passages.push((e, s, p.section));
+                    let (e, s) =
+                        Excerpt::best(&p.text, &p.body, &highlight, m.asked, m.form_bonus());
+                    passages.push((e, s * m.heading_factor(&p.section), p.section));
                 }
             }
             let (excerpt, _, section) = passages
@@ -181,7 +189,30 @@ pub(super) struct Matcher<'a> {
     pub(super) searcher: &'a Searcher,
     pub(super) concepts: &'a [Concept],
     pub(super) weights: &'a [Weight],
-    pub(super) wants_number: bool,
+    pub(super) asked: Asked,
+}
+
+/// How much more a passage weighs when its section heading asks the same kind of
+/// question as the asker ("Who can make a request?" for "Who may submit a request?").
+const SAME_KIND_HEADING_FACTOR: f32 = 1.3;
+
+impl Matcher<'_> {
+    /// What a sentence of the form asked (a figure, a list) gains: half the question's
+    /// weight, so it beats a better-matching sentence without that form unless it matches
+    /// less than half of the question more.
+    fn form_bonus(&self) -> f32 {
+        0.5 * self.weights.iter().map(|w| w.weight).sum::<f32>()
+    }
+
+    /// [`SAME_KIND_HEADING_FACTOR`] when `section` asks the kind of question asked, else 1.
+    fn heading_factor(&self, section: &str) -> f32 {
+        match self.asked.kind {
+            Some(kind) if asked::kind_of(&fold_phrase(section)) == Some(kind) => {
+                SAME_KIND_HEADING_FACTOR
+            }
+            _ => 1.0,
+        }
+    }
 }
 
 pub(super) struct Ranked {

@@ -15,7 +15,7 @@ use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::language::Language;
 
 /// Bumped whenever the schema or the analysis changes, so old indexes are rebuilt.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 const MANIFEST: &str = "manifest.json";
 const VOCABULARY: &str = "vocabulary.tsv";
 

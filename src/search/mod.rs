@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod answer;
+mod asked;
 pub mod decision;
 pub mod focus;
 mod hits;
@@ -354,7 +355,7 @@ impl Knowledge {
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
         let document = self.document_coverage(&searcher, &ranked[0], &concepts, &weights)?;
         let signals = scoring::part_signals(&ranked, &weights, concepts.len(), document);
-        let wants_number = focus::asks_for_a_number(text);
+        let asked = asked::Asked::of(text);
         let hits = self.select(
             ranked,
             lang,
@@ -362,7 +363,7 @@ impl Knowledge {
                 searcher: &searcher,
                 concepts: &concepts,
                 weights: &weights,
-                wants_number,
+                asked,
             },
         )?;
         Ok(Part {
