@@ -209,7 +209,7 @@ impl Excerpt {
                 || (asked.list
                     && (item(i)
                         || sentence.ends_with(':')
-                        || (i + 1 < spans.len() && item(i + 1))
+                        || (i + 1..spans.len().min(i + 3)).any(item)
                         || enumerates(sentence)));
             if has_form && scores[i] > 0.0 {
                 scores[i] += form_bonus;

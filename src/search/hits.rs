@@ -63,6 +63,7 @@ impl Knowledge {
             // The excerpt comes from the passage of this document whose best sentence
             // answers best (the fact asked may sit in another section than the one that
             // matched the most words); the best-ranked passage wins ties.
+            let mut factors: HashMap<&str, f32> = HashMap::new();
             let mut passages: Vec<(Excerpt, f32, String)> = ranked
                 .iter()
                 .filter(|r| r.candidate.doc_id == c.doc_id)
@@ -76,7 +77,9 @@ impl Knowledge {
                     );
                     (
                         e,
-                        s * m.heading_factor(&r.candidate.section),
+                        s * *factors
+                            .entry(r.candidate.section.as_str())
+                            .or_insert_with(|| m.heading_factor(&r.candidate.section)),
                         r.candidate.section.clone(),
                     )
                 })
@@ -232,11 +235,20 @@ pub(super) fn highlight_of(
     body: &[analysis::Token],
     slot: usize,
 ) -> HashMap<String, Vec<(usize, f32)>> {
+    // The body's positions by term, built once: synonym groups give a concept dozens of
+    // alternatives, each looked up here.
+    let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
+    for t in body {
+        positions
+            .entry(t.term.as_str())
+            .or_default()
+            .push(t.position);
+    }
     let mut highlight: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
     for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
         for alt in &concept.alternatives {
             let terms = &alt.terms[slot];
-            if !terms.is_empty() && contains_phrase(body, terms) {
+            if !terms.is_empty() && contains_phrase(&positions, terms) {
                 for (_, t) in terms {
                     highlight
                         .entry(t.clone())
@@ -249,19 +261,21 @@ pub(super) fn highlight_of(
     highlight
 }
 
-/// Whether `tokens` hold `terms` at the same relative positions (a phrase, gaps kept).
-fn contains_phrase(tokens: &[analysis::Token], terms: &[(usize, String)]) -> bool {
+/// Whether the body (its `positions` by term) holds `terms` at the same relative positions
+/// (a phrase, gaps kept).
+fn contains_phrase(positions: &HashMap<&str, Vec<usize>>, terms: &[(usize, String)]) -> bool {
     let Some((first_pos, first)) = terms.first() else {
         return false;
     };
-    let at: HashSet<(usize, &str)> = tokens
-        .iter()
-        .map(|t| (t.position, t.term.as_str()))
-        .collect();
-    tokens.iter().filter(|t| &t.term == first).any(|start| {
+    let Some(starts) = positions.get(first.as_str()) else {
+        return false;
+    };
+    starts.iter().any(|&start| {
         terms.iter().all(|(p, term)| {
-            let pos = start.position + p - first_pos;
-            at.contains(&(pos, term.as_str()))
+            let pos = start + p - first_pos;
+            positions
+                .get(term.as_str())
+                .is_some_and(|ps| ps.contains(&pos))
         })
     })
 }

@@ -80,7 +80,7 @@ pub struct Knowledge {
 struct Inner {
     reader: IndexReader,
     fields: index::Fields,
-    synonyms: Synonyms,
+    vocabulary: query::Vocabulary,
     speller: Speller,
     analyzers: [TextAnalyzer; 2],
     config: SearchConfig,
@@ -145,16 +145,17 @@ impl Knowledge {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let mut analyzers = [
+            analysis::analyzer(Language::Fr),
+            analysis::analyzer(Language::En),
+        ];
         Ok(Knowledge {
             inner: Arc::new(Inner {
                 reader,
                 fields: opened.fields,
-                synonyms,
+                vocabulary: query::Vocabulary::new(synonyms, &mut analyzers),
                 speller: Speller::new(opened.vocabulary),
-                analyzers: [
-                    analysis::analyzer(Language::Fr),
-                    analysis::analyzer(Language::En),
-                ],
+                analyzers,
                 config,
                 decision,
                 manifest: opened.manifest,
@@ -321,7 +322,7 @@ impl Knowledge {
     fn retrieve(&self, text: &str, context: &str, lang: Language) -> tantivy::Result<Part> {
         let inner = &*self.inner;
         let mut analyzers = inner.analyzers.clone();
-        let concepts = query::concepts(text, &inner.synonyms, &inner.speller, &mut analyzers);
+        let concepts = query::concepts(text, &inner.vocabulary, &inner.speller, &mut analyzers);
         let empty = Part {
             text: text.to_string(),
             signals: Signals::default(),
@@ -330,7 +331,7 @@ impl Knowledge {
         if concepts.is_empty() {
             return Ok(empty);
         }
-        let mut hints = query::concepts(context, &inner.synonyms, &inner.speller, &mut analyzers);
+        let mut hints = query::concepts(context, &inner.vocabulary, &inner.speller, &mut analyzers);
         hints.retain(|h| concepts.iter().all(|c| c.surface != h.surface));
         hints.truncate(CONTEXT_CONCEPTS);
         let searcher = inner.reader.searcher();

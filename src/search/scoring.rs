@@ -52,8 +52,9 @@ pub(super) fn rank(
     let total_weight: f32 = weights.iter().map(|w| w.weight).sum();
     let heaviest = weights.iter().map(|w| w.weight).fold(0.0, f32::max);
     let slot = lang_slot(candidate.lang);
-    let names: HashSet<&str> = candidate.names.split(' ').collect();
-    let questions: Vec<HashSet<&str>> = candidate
+    // Short word lists: scanning them beats hashing every word of every question.
+    let names: Vec<&str> = candidate.names.split(' ').collect();
+    let questions: Vec<Vec<&str>> = candidate
         .questions
         .lines()
         .map(|l| l.split(' ').collect())
@@ -73,7 +74,7 @@ pub(super) fn rank(
             if terms.is_empty() {
                 continue;
             }
-            let all_in = |set: &HashSet<&str>| terms.iter().all(|(_, t)| set.contains(t.as_str()));
+            let all_in = |words: &Vec<&str>| terms.iter().all(|(_, t)| words.contains(&t.as_str()));
             if all_in(&names) {
                 named = true;
             }

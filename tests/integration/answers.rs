@@ -218,8 +218,8 @@ fn the_realistic_set_keeps_its_measured_floor_with_the_fitted_decision() {
     let report = run_set("questions.jsonl");
     let t = report.total();
     assert!(
-        t.in_scope_rate() >= 0.70 && t.refused_rate() >= 0.95,
-        "below the recorded floor (70 % in scope, 95 % out of scope refused):\n{}",
+        t.in_scope_rate() >= 0.84 && t.refused_rate() >= 0.95,
+        "below the recorded floor (84 % in scope, 95 % out of scope refused):\n{}",
         report.table()
     );
 }
@@ -239,7 +239,7 @@ fn cross_validated_the_decision_refuses_out_of_scope_and_answers_most_in_scope()
     let t = cv.held_out.total();
     assert_eq!(t.cases, cases.len(), "every case is held out once");
     assert!(
-        t.in_scope_rate() >= 0.65 && t.refused_rate() >= 0.93,
+        t.in_scope_rate() >= 0.82 && t.refused_rate() >= 0.93,
         "cross-validated figures fell:\n{}",
         cv.summary()
     );
@@ -284,6 +284,31 @@ fn the_figure_asked_is_inside_the_excerpt() {
         assert!(a.answered, "{q}");
         let excerpt = a.hits[0].excerpt.plain();
         assert!(excerpt.contains(figure), "{q}: {excerpt}");
+    }
+}
+
+#[test]
+fn a_list_asked_for_is_shown_with_its_lead_in() {
+    for (q, items) in [
+        (
+            "List of the SPOR networks",
+            ["CHILD-BRIGHT", "Chronic Pain Network", "ACCESS Open Minds"],
+        ),
+        (
+            "Quels sont les trois fonds du FRQ?",
+            ["FRQS :", "FRQSC :", "FRQNT :"],
+        ),
+    ] {
+        let a = ask(q);
+        assert!(a.answered, "{q}");
+        let excerpt = a.hits[0].excerpt.plain();
+        for item in items {
+            assert!(excerpt.contains(item), "{q}: {item} missing from {excerpt}");
+        }
+        assert!(
+            !excerpt.starts_with('•'),
+            "the sentence leading in to the list comes first: {excerpt}"
+        );
     }
 }
 
