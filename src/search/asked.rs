@@ -237,12 +237,11 @@ impl Asked {
     pub fn of(question: &str) -> Asked {
         let words = fold_words(question);
         let folded = words.join(" ");
-        let lists = &FOLDED;
         let has = |phrases: &[String]| phrases.iter().any(|p| contains_words(&folded, p));
         let kind = kind_of(&folded);
         Asked {
-            number: has(&lists.number),
-            list: has(&lists.list) || (kind.is_none() && names_things(question, &words)),
+            number: has(&FOLDED.number),
+            list: has(&FOLDED.list) || (kind.is_none() && names_things(question, &words)),
             kind,
         }
     }
