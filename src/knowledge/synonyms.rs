@@ -13,6 +13,8 @@ use crate::search::analysis::fold_words;
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     groups: Vec<Vec<Vec<String>>>,
+    /// The terms (group, term) by their first word, for [`Synonyms::find_in`].
+    by_first_word: HashMap<String, Vec<(usize, usize)>>,
 }
 
 /// Where a synonym term was found in a list of words.
@@ -93,7 +95,19 @@ impl Synonyms {
             }
             groups.push(terms);
         }
-        Ok(Synonyms { groups })
+        let mut by_first_word: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (g, terms) in groups.iter().enumerate() {
+            for (t, words) in terms.iter().enumerate() {
+                by_first_word
+                    .entry(words[0].clone())
+                    .or_default()
+                    .push((g, t));
+            }
+        }
+        Ok(Synonyms {
+            groups,
+            by_first_word,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -112,19 +126,15 @@ impl Synonyms {
     /// Finds synonym terms in `words` (already folded), longest first, without overlaps.
     pub fn find_in(&self, words: &[String]) -> Vec<SynonymMatch> {
         let mut candidates: Vec<SynonymMatch> = Vec::new();
-        for (g, group) in self.groups.iter().enumerate() {
-            for term in group {
-                if term.len() > words.len() {
-                    continue;
-                }
-                for start in 0..=words.len() - term.len() {
-                    if words[start..start + term.len()] == term[..] {
-                        candidates.push(SynonymMatch {
-                            start,
-                            len: term.len(),
-                            group: g,
-                        });
-                    }
+        for (start, word) in words.iter().enumerate() {
+            for &(g, t) in self.by_first_word.get(word).into_iter().flatten() {
+                let term = &self.groups[g][t];
+                if words[start..].starts_with(term) {
+                    candidates.push(SynonymMatch {
+                        start,
+                        len: term.len(),
+                        group: g,
+                    });
                 }
             }
         }

@@ -168,58 +168,28 @@ impl<'a> From<&'a Hit> for HitJson<'a> {
 }
 
 impl Excerpt {
+    /// How well the best sentence of `text` answers, as [`Excerpt::best`] weighs it, without
+    /// building the excerpt: to choose among a document's passages.
+    pub fn score(text: &str, tokens: &[Token], weighing: &Weighing<'_>) -> f32 {
+        let (_, scores) = sentence_scores(text, tokens, weighing);
+        scores.into_iter().fold(0.0, f32::max)
+    }
+
     /// The sentence (or two) of `text` that best answers: the one whose matched words weigh
-    /// most (`highlight` maps a term to its concept and the concept's weight; a concept
-    /// counts once however many of its synonyms a sentence holds), with a figure or an
-    /// enumeration when `asked` wants one (it then adds `form_bonus`). A list after the best sentence (or holding it)
-    /// is shown whole when it fits; else a short best sentence is joined by its best
-    /// neighbours. Falls back to [`Excerpt::around`] when the text has a single sentence.
-    /// Returns the excerpt and the score of its best sentence, so the best passage of a
-    /// document can be chosen.
-    pub fn best(
-        text: &str,
-        tokens: &[Token],
-        highlight: &HashMap<String, Vec<(usize, f32)>>,
-        asked: Asked,
-        form_bonus: f32,
-    ) -> (Excerpt, f32) {
-        let marked: HashSet<String> = highlight.keys().cloned().collect();
-        let mut spans = sentence_spans(text);
-        if spans.is_empty() {
-            spans.push((0, text.len()));
-        }
-        let score = |&(from, to): &(usize, usize)| -> f32 {
-            let mut seen: HashSet<usize> = HashSet::new();
-            tokens
-                .iter()
-                .filter(|t| t.from >= from && t.to <= to)
-                .filter_map(|t| highlight.get(&t.term))
-                .flatten()
-                .filter(|(concept, _)| seen.insert(*concept))
-                .map(|(_, weight)| weight)
-                .sum()
-        };
-        let mut scores: Vec<f32> = spans.iter().map(score).collect();
+    /// most (a concept counts once however many of its synonyms a sentence holds), with a
+    /// figure or an enumeration when one is asked (see [`Weighing`]). A list after the best
+    /// sentence (or holding it) is shown whole when it fits; else a short best sentence is
+    /// joined by its best neighbours. Falls back to [`Excerpt::around`] when the text has a
+    /// single sentence.
+    pub fn best(text: &str, tokens: &[Token], weighing: &Weighing<'_>) -> Excerpt {
+        let marked: HashSet<String> = weighing.highlight.keys().cloned().collect();
+        let (spans, scores) = sentence_scores(text, tokens, weighing);
         let item = |i: usize| text[spans[i].0..].starts_with(LIST_ITEM);
-        // A sentence that has the form asked (a figure, an enumeration) and matches gets
-        // `form_bonus`; the same in every passage, so passages stay comparable.
-        for (i, &(from, to)) in spans.iter().enumerate() {
-            let sentence = &text[from..to];
-            let has_form = (asked.number && sentence.chars().any(|c| c.is_ascii_digit()))
-                || (asked.list
-                    && (item(i)
-                        || sentence.ends_with(':')
-                        || (i + 1..spans.len().min(i + 3)).any(item)
-                        || enumerates(sentence)));
-            if has_form && scores[i] > 0.0 {
-                scores[i] += form_bonus;
-            }
-        }
         let best = (0..spans.len())
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(0);
         if spans.len() == 1 {
-            return (Excerpt::around(text, tokens, &marked), scores[0]);
+            return Excerpt::around(text, tokens, &marked);
         }
         let (mut from, mut to) = spans[best];
         let len = |f: usize, t: usize| text[f..t].chars().count();
@@ -304,7 +274,7 @@ impl Excerpt {
                 highlighted: false,
             });
         }
-        (Excerpt(excerpt).merged(), scores[best])
+        Excerpt(excerpt).merged()
     }
 
     /// Cuts `text` to at most about [`EXCERPT_CHARS`] characters around the first
@@ -437,6 +407,66 @@ impl Excerpt {
             .map(|s| s.text.as_str())
             .collect()
     }
+}
+
+/// What weighs the sentences of a passage.
+#[derive(Clone, Copy)]
+pub struct Weighing<'a> {
+    /// The matched terms, each with the concepts (index, weight) it stands for.
+    pub highlight: &'a HashMap<String, Vec<(usize, f32)>>,
+    /// The form of answer the question asks for.
+    pub asked: Asked,
+    /// What a matching sentence of the form asked gains (the same in every passage, so
+    /// passages stay comparable).
+    pub form_bonus: f32,
+}
+
+/// The sentences of `text` (never none) and the score of each: the weight of the concepts
+/// it matches, plus the form bonus when it has the form asked (a figure, an enumeration).
+fn sentence_scores(
+    text: &str,
+    tokens: &[Token],
+    weighing: &Weighing<'_>,
+) -> (Vec<(usize, usize)>, Vec<f32>) {
+    let mut spans = sentence_spans(text);
+    if spans.is_empty() {
+        spans.push((0, text.len()));
+    }
+    // Tokens and spans are both in text order: one pass assigns each token its sentence.
+    let mut scores = vec![0.0f32; spans.len()];
+    let mut seen: Vec<HashSet<usize>> = vec![HashSet::new(); spans.len()];
+    let mut i = 0;
+    for t in tokens {
+        while i < spans.len() && spans[i].1 < t.to {
+            i += 1;
+        }
+        if i == spans.len() {
+            break;
+        }
+        if t.from < spans[i].0 {
+            continue;
+        }
+        for (concept, weight) in weighing.highlight.get(&t.term).into_iter().flatten() {
+            if seen[i].insert(*concept) {
+                scores[i] += weight;
+            }
+        }
+    }
+    let item = |i: usize| text[spans[i].0..].starts_with(LIST_ITEM);
+    let asked = weighing.asked;
+    for (i, &(from, to)) in spans.iter().enumerate() {
+        let sentence = &text[from..to];
+        let has_form = (asked.number && sentence.chars().any(|c| c.is_ascii_digit()))
+            || (asked.list
+                && (item(i)
+                    || sentence.ends_with(':')
+                    || (i + 1..spans.len().min(i + 3)).any(item)
+                    || enumerates(sentence)));
+        if has_form && scores[i] > 0.0 {
+            scores[i] += weighing.form_bonus;
+        }
+    }
+    (spans, scores)
 }
 
 /// Byte spans of the sentences and list items of `text` (cut after `.`, `?`, `!` followed
@@ -611,8 +641,9 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let (e, score) = Excerpt::best(text, &toks, &highlight, Asked::default(), 0.0);
-        let plain = e.plain();
+        let weighing = weighing(&highlight, Asked::default(), 0.0);
+        let score = Excerpt::score(text, &toks, &weighing);
+        let plain = Excerpt::best(text, &toks, &weighing).plain();
         assert!(score >= 3.0, "the sentence with both words is the best one");
         assert!(
             plain.contains("instituts de recherche spécialisés"),
@@ -620,6 +651,18 @@ mod tests {
         );
         assert!(plain.contains("treize"), "the follow-up is kept: {plain}");
         assert!(plain.chars().count() <= EXCERPT_CHARS + 4, "{plain}");
+    }
+
+    fn weighing(
+        highlight: &HashMap<String, Vec<(usize, f32)>>,
+        asked: Asked,
+        form_bonus: f32,
+    ) -> Weighing<'_> {
+        Weighing {
+            highlight,
+            asked,
+            form_bonus,
+        }
     }
 
     fn highlight_fr(words: &[(&str, f32)]) -> HashMap<String, Vec<(usize, f32)>> {
@@ -643,8 +686,7 @@ mod tests {
         let highlight = highlight_fr(&[("fonds", 1.0), ("FRQ", 1.0)]);
         let asked = Asked::of("trois fonds FRQ");
         assert!(asked.list);
-        let (e, _) = Excerpt::best(text, &toks, &highlight, asked, 1.0);
-        let plain = e.plain();
+        let plain = Excerpt::best(text, &toks, &weighing(&highlight, asked, 1.0)).plain();
         assert!(plain.starts_with("Le FRQ regroupe"), "{plain}");
         assert!(plain.contains("Société et culture"), "{plain}");
         assert!(plain.contains("Nature et technologies"), "{plain}");
@@ -662,8 +704,8 @@ mod tests {
             • Diabète Action Canada";
         let toks = tokens(&mut analyzer(Language::Fr), text);
         let highlight = highlight_fr(&[("diabète", 2.0)]);
-        let (e, _) = Excerpt::best(text, &toks, &highlight, Asked::default(), 0.0);
-        let plain = e.plain();
+        let plain =
+            Excerpt::best(text, &toks, &weighing(&highlight, Asked::default(), 0.0)).plain();
         assert!(plain.starts_with("Les réseaux de la SRAP"), "{plain}");
         assert!(
             plain.contains("CHILD-BRIGHT") && plain.contains("Diabète"),
@@ -679,8 +721,7 @@ mod tests {
         let toks = tokens(&mut analyzer(Language::Fr), text);
         let highlight = highlight_fr(&[("unités", 1.0), ("Canada", 1.0)]);
         let best = |asked: Asked, bonus: f32| {
-            let (e, _) = Excerpt::best(text, &toks, &highlight, asked, bonus);
-            e.plain()
+            Excerpt::best(text, &toks, &weighing(&highlight, asked, bonus)).plain()
         };
         let listed = best(Asked::of("unités de soutien au Canada"), 1.0);
         assert!(listed.contains("Alberta"), "{listed}");

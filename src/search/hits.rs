@@ -2,18 +2,23 @@
 //! (the highlight an excerpt marks and weighs), and the choice of the hits to show, one per
 //! document.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::analysis::fold_phrase;
-use super::answer::{Excerpt, Hit};
+use super::answer::{Excerpt, Hit, Weighing};
 use super::asked::{self, Asked};
 use super::query::{lang_slot, Concept};
-use super::{analysis, index, Knowledge, Signals, Weight, MAX_PASSAGES_READ, RELATIVE_CUTOFF};
+use super::{
+    analysis, index, Knowledge, Signals, Weight, CACHED_PASSAGES, MAX_PASSAGES_READ,
+    RELATIVE_CUTOFF,
+};
 use crate::knowledge::Kind;
 use crate::language::Language;
 
@@ -63,44 +68,47 @@ impl Knowledge {
             // The excerpt comes from the passage of this document whose best sentence
             // answers best (the fact asked may sit in another section than the one that
             // matched the most words); the best-ranked passage wins ties.
-            let mut factors: HashMap<&str, f32> = HashMap::new();
-            let mut passages: Vec<(Excerpt, f32, String)> = ranked
+            let mut options: Vec<(Arc<Candidate>, Cow<'_, Highlight>)> = ranked
                 .iter()
                 .filter(|r| r.candidate.doc_id == c.doc_id)
-                .map(|r| {
-                    let (e, s) = Excerpt::best(
-                        &r.candidate.text,
-                        &r.candidate.body,
-                        &r.highlight,
-                        m.asked,
-                        m.form_bonus(),
-                    );
-                    (
-                        e,
-                        s * *factors
-                            .entry(r.candidate.section.as_str())
-                            .or_insert_with(|| m.heading_factor(&r.candidate.section)),
-                        r.candidate.section.clone(),
-                    )
-                })
+                .map(|r| (r.candidate.clone(), Cow::Borrowed(&r.highlight)))
                 .collect();
             if hits.is_empty() && m.asked.number {
                 // A figure is asked: it may sit in a passage that matched too little to
                 // be a candidate.
-                for p in self.passages_of(m.searcher, &c.doc_id)? {
-                    let highlight = highlight_of(m.concepts, m.weights, &p.body, lang_slot(p.lang));
-                    let (e, s) =
-                        Excerpt::best(&p.text, &p.body, &highlight, m.asked, m.form_bonus());
-                    passages.push((e, s * m.heading_factor(&p.section), p.section));
+                for p in self.passages_of(m.searcher, &c.doc_id)?.iter() {
+                    let highlight =
+                        highlight_of(m.concepts, m.weights, &p.positions, lang_slot(p.lang));
+                    options.push((p.clone(), Cow::Owned(highlight)));
                 }
             }
-            let (excerpt, _, section) = passages
-                .into_iter()
-                .fold(None, |best: Option<(Excerpt, f32, String)>, x| match best {
-                    Some(b) if b.1 >= x.1 => Some(b),
-                    _ => Some(x),
-                })
-                .expect("the passage itself is among its document's passages");
+            let mut factors: HashMap<&str, f32> = HashMap::new();
+            let mut chosen = (f32::NEG_INFINITY, 0);
+            for (k, (p, highlight)) in options.iter().enumerate() {
+                let weighing = Weighing {
+                    highlight,
+                    asked: m.asked,
+                    form_bonus: m.form_bonus(),
+                };
+                let factor = *factors
+                    .entry(p.section.as_str())
+                    .or_insert_with(|| m.heading_factor(&p.section));
+                let score = Excerpt::score(&p.text, &p.body, &weighing) * factor;
+                if score > chosen.0 {
+                    chosen = (score, k);
+                }
+            }
+            let (p, highlight) = &options[chosen.1];
+            let excerpt = Excerpt::best(
+                &p.text,
+                &p.body,
+                &Weighing {
+                    highlight,
+                    asked: m.asked,
+                    form_bonus: m.form_bonus(),
+                },
+            );
+            let section = p.section.clone();
             let r = &ranked[i];
             hits.push(Hit {
                 doc_id: c.doc_id.clone(),
@@ -117,12 +125,16 @@ impl Knowledge {
         Ok(hits)
     }
 
-    /// Every passage of document `doc_id`, in order.
+    /// Every passage of document `doc_id`, in the index's order.
     pub(super) fn passages_of(
         &self,
         searcher: &Searcher,
         doc_id: &str,
-    ) -> tantivy::Result<Vec<Candidate>> {
+    ) -> tantivy::Result<Arc<[Arc<Candidate>]>> {
+        let cached = lock(&self.inner.documents).get(doc_id).cloned();
+        if let Some(passages) = cached {
+            return Ok(passages);
+        }
         let f = &self.inner.fields;
         let query = TermQuery::new(
             Term::from_field_text(f.doc_id, doc_id),
@@ -134,10 +146,41 @@ impl Knowledge {
         )?;
         let mut out = Vec::with_capacity(found.len());
         for (_, address) in found {
-            out.push(Candidate::read(&searcher.doc(address)?, f));
+            out.push(self.candidate(searcher, address)?);
         }
+        let out: Arc<[Arc<Candidate>]> = out.into();
+        let mut documents = lock(&self.inner.documents);
+        if documents.len() >= CACHED_PASSAGES {
+            documents.clear();
+        }
+        documents.insert(doc_id.to_string(), out.clone());
         Ok(out)
     }
+
+    /// The passage at `address`, read and decoded once: the index never changes under a
+    /// `Knowledge` (a rebuild makes a new one), so a passage is kept for later questions
+    /// (the map is emptied when full).
+    pub(super) fn candidate(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> tantivy::Result<Arc<Candidate>> {
+        let cached = lock(&self.inner.passages).get(&address).cloned();
+        if let Some(candidate) = cached {
+            return Ok(candidate);
+        }
+        let candidate = Arc::new(Candidate::read(&searcher.doc(address)?, &self.inner.fields));
+        let mut passages = lock(&self.inner.passages);
+        if passages.len() >= CACHED_PASSAGES {
+            passages.clear();
+        }
+        passages.insert(address, candidate.clone());
+        Ok(candidate)
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 pub(super) struct Candidate {
@@ -152,10 +195,12 @@ pub(super) struct Candidate {
     pub(super) translation: Option<String>,
     /// The analysed passage text, read from the index.
     pub(super) body: Vec<analysis::Token>,
-    /// Analysed terms of the title, aliases and section, space-separated.
-    pub(super) names: String,
-    /// Analysed terms of the document's typical questions, one per line.
-    pub(super) questions: String,
+    /// The positions of each term of `body`.
+    pub(super) positions: HashMap<String, Vec<usize>>,
+    /// Analysed terms of the title, aliases and section.
+    pub(super) names: Vec<String>,
+    /// Analysed terms of each of the document's typical questions.
+    pub(super) questions: Vec<Vec<String>>,
 }
 
 impl Candidate {
@@ -167,6 +212,20 @@ impl Candidate {
                 .to_string()
         };
         let optional = |field| Some(text(field)).filter(|s: &String| !s.is_empty());
+        let words = |line: &str| -> Vec<String> {
+            line.split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let body = analysis::decode_tokens(&text(f.body_terms));
+        let mut positions: HashMap<String, Vec<usize>> = HashMap::new();
+        for t in &body {
+            positions
+                .entry(t.term.clone())
+                .or_default()
+                .push(t.position);
+        }
         Candidate {
             doc_id: text(f.doc_id),
             lang: text(f.lang).parse().unwrap_or(Language::En),
@@ -180,9 +239,10 @@ impl Candidate {
                 .and_then(|v| v.as_u64())
                 .unwrap_or(0),
             translation: optional(f.translation),
-            body: analysis::decode_tokens(&text(f.body_terms)),
-            names: text(f.names_terms),
-            questions: text(f.question_terms),
+            body,
+            positions,
+            names: words(&text(f.names_terms)),
+            questions: text(f.question_terms).lines().map(words).collect(),
         }
     }
 }
@@ -219,36 +279,30 @@ impl Matcher<'_> {
 }
 
 pub(super) struct Ranked {
-    pub(super) candidate: Candidate,
+    pub(super) candidate: Arc<Candidate>,
     /// The matched terms with the concepts (index, weight) they stand for, for the excerpt.
-    pub(super) highlight: HashMap<String, Vec<(usize, f32)>>,
+    pub(super) highlight: Highlight,
     /// The passage's own signals (coverage, names, questions, strength, uncovered).
     pub(super) signals: Signals,
     pub(super) score: f32,
 }
+
+/// Matched terms, each with the concepts (index, weight) it stands for.
+pub(super) type Highlight = HashMap<String, Vec<(usize, f32)>>;
 
 /// The terms of `body` that match a concept (an alternative found as a phrase), each with
 /// the concepts (index, weight) it stands for: what an excerpt marks and weighs.
 pub(super) fn highlight_of(
     concepts: &[Concept],
     weights: &[Weight],
-    body: &[analysis::Token],
+    positions: &HashMap<String, Vec<usize>>,
     slot: usize,
 ) -> HashMap<String, Vec<(usize, f32)>> {
-    // The body's positions by term, built once: synonym groups give a concept dozens of
-    // alternatives, each looked up here.
-    let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
-    for t in body {
-        positions
-            .entry(t.term.as_str())
-            .or_default()
-            .push(t.position);
-    }
     let mut highlight: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
     for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
         for alt in &concept.alternatives {
             let terms = &alt.terms[slot];
-            if !terms.is_empty() && contains_phrase(&positions, terms) {
+            if !terms.is_empty() && contains_phrase(positions, terms) {
                 for (_, t) in terms {
                     highlight
                         .entry(t.clone())
@@ -263,7 +317,7 @@ pub(super) fn highlight_of(
 
 /// Whether the body (its `positions` by term) holds `terms` at the same relative positions
 /// (a phrase, gaps kept).
-fn contains_phrase(positions: &HashMap<&str, Vec<usize>>, terms: &[(usize, String)]) -> bool {
+fn contains_phrase(positions: &HashMap<String, Vec<usize>>, terms: &[(usize, String)]) -> bool {
     let Some((first_pos, first)) = terms.first() else {
         return false;
     };

@@ -14,8 +14,9 @@ use super::analysis::{self, fold_words};
 use crate::knowledge::{KnowledgeBase, LoadError};
 use crate::language::Language;
 
-/// Bumped whenever the schema or the analysis changes, so old indexes are rebuilt.
-const FORMAT_VERSION: u32 = 3;
+/// Bumped whenever the schema, the analysis or the layout (one segment) changes, so old
+/// indexes are rebuilt.
+const FORMAT_VERSION: u32 = 4;
 const MANIFEST: &str = "manifest.json";
 const VOCABULARY: &str = "vocabulary.tsv";
 
@@ -283,6 +284,12 @@ pub fn build(dir: &Path, kb: &KnowledgeBase, hash: String) -> Result<Opened, Ind
         }
     }
     writer.commit()?;
+    // One segment: each indexing thread writes its own, and every query term is then
+    // looked up and scored once per segment.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
 
     let mut vocabulary: Vec<(String, u32)> = vocabulary.into_iter().collect();

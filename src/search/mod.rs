@@ -70,6 +70,9 @@ const ASKING_WORD_WEIGHT: f32 = 0.3;
 const CACHED_DOC_FREQS: usize = 200_000;
 /// Recent answers kept in memory: people ask the same few questions again and again.
 const CACHED_ANSWERS: usize = 4_096;
+/// Decoded passages kept in memory (and documents' passage lists): the whole bundled base,
+/// the most recently read ones of a large base.
+const CACHED_PASSAGES: usize = 8_192;
 
 /// The indexed knowledge base, ready to answer. Cheap to clone and share between tasks.
 #[derive(Clone)]
@@ -92,6 +95,10 @@ struct Inner {
     cache: Mutex<HashMap<(String, Language), Answer>>,
     /// Document frequencies of analysed terms by language slot, for the concept weights.
     doc_freqs: Mutex<HashMap<(usize, String), u64>>,
+    /// Passages read from the index, decoded, by address.
+    passages: Mutex<HashMap<tantivy::DocAddress, Arc<Candidate>>>,
+    /// Every passage of a document, by document id.
+    documents: Mutex<HashMap<String, Arc<[Arc<Candidate>]>>>,
 }
 
 impl Knowledge {
@@ -162,6 +169,8 @@ impl Knowledge {
                 rebuilt: opened.rebuilt,
                 cache: Mutex::new(HashMap::new()),
                 doc_freqs: Mutex::new(HashMap::new()),
+                passages: Mutex::new(HashMap::new()),
+                documents: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -279,11 +288,13 @@ impl Knowledge {
 
     /// The whole text of document `doc_id`, its passages in order (empty when unknown).
     pub fn document_text(&self, doc_id: &str) -> tantivy::Result<String> {
-        let mut passages = self.passages_of(&self.inner.reader.searcher(), doc_id)?;
+        let mut passages = self
+            .passages_of(&self.inner.reader.searcher(), doc_id)?
+            .to_vec();
         passages.sort_by_key(|p| p.ordinal);
         Ok(passages
-            .into_iter()
-            .map(|p| p.text)
+            .iter()
+            .map(|p| p.text.as_str())
             .collect::<Vec<_>>()
             .join("\n"))
     }
@@ -303,26 +314,40 @@ impl Knowledge {
     /// cross-validates the decision on these; [`compose`] turns them into an [`Answer`].
     pub fn examine(&self, question: &Question, lang: Language) -> tantivy::Result<Vec<Part>> {
         let focus = focus::extract(question.as_str());
+        let inner = &*self.inner;
+        let mut analyzers = inner.analyzers.clone();
+        // The context's concepts are found once for all parts.
+        let context = query::concepts(
+            &focus.context,
+            &inner.vocabulary,
+            &inner.speller,
+            &mut analyzers,
+        );
         let mut parts = Vec::with_capacity(focus.questions.len() + 1);
         for text in &focus.questions {
-            parts.push(self.retrieve(text, &focus.context, lang)?);
+            parts.push(self.retrieve(text, &context, lang, &mut analyzers)?);
         }
         if focus.questions.len() > 1 {
             // Several sentences may ask one thing together.
-            parts.push(self.retrieve(&focus.joined(), &focus.context, lang)?);
+            parts.push(self.retrieve(&focus.joined(), &context, lang, &mut analyzers)?);
         }
         for text in &focus.with_lead {
-            parts.push(self.retrieve(text, &focus.context, lang)?);
+            parts.push(self.retrieve(text, &context, lang, &mut analyzers)?);
         }
         Ok(parts)
     }
 
     /// Searches one question (with its context as a weak hint), ranks the passages and
     /// measures the signals of the best one.
-    fn retrieve(&self, text: &str, context: &str, lang: Language) -> tantivy::Result<Part> {
+    fn retrieve(
+        &self,
+        text: &str,
+        context: &[Concept],
+        lang: Language,
+        analyzers: &mut [TextAnalyzer; 2],
+    ) -> tantivy::Result<Part> {
         let inner = &*self.inner;
-        let mut analyzers = inner.analyzers.clone();
-        let concepts = query::concepts(text, &inner.vocabulary, &inner.speller, &mut analyzers);
+        let concepts = query::concepts(text, &inner.vocabulary, &inner.speller, analyzers);
         let empty = Part {
             text: text.to_string(),
             signals: Signals::default(),
@@ -331,9 +356,11 @@ impl Knowledge {
         if concepts.is_empty() {
             return Ok(empty);
         }
-        let mut hints = query::concepts(context, &inner.vocabulary, &inner.speller, &mut analyzers);
-        hints.retain(|h| concepts.iter().all(|c| c.surface != h.surface));
-        hints.truncate(CONTEXT_CONCEPTS);
+        let hints: Vec<&Concept> = context
+            .iter()
+            .filter(|h| concepts.iter().all(|c| c.surface != h.surface))
+            .take(CONTEXT_CONCEPTS)
+            .collect();
         let searcher = inner.reader.searcher();
         let weights = self.concept_weights(&searcher, &concepts)?;
         let query = self.build_query(&concepts, &hints);
@@ -350,7 +377,7 @@ impl Knowledge {
         }
         let mut ranked = Vec::with_capacity(top.len());
         for (bm25, address) in top {
-            let candidate = Candidate::read(&searcher.doc(address)?, &inner.fields);
+            let candidate = self.candidate(&searcher, address)?;
             ranked.push(scoring::rank(candidate, bm25, &concepts, &weights, lang));
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -388,15 +415,16 @@ impl Knowledge {
             return Ok(0.0);
         }
         let slot = lang_slot(best.candidate.lang);
-        let mut terms: HashSet<String> = best
+        let passages = self.passages_of(searcher, &best.candidate.doc_id)?;
+        let mut terms: HashSet<&str> = best
             .candidate
             .names
-            .split(' ')
-            .chain(best.candidate.questions.split([' ', '\n']))
-            .map(str::to_string)
+            .iter()
+            .chain(best.candidate.questions.iter().flatten())
+            .map(String::as_str)
             .collect();
-        for p in self.passages_of(searcher, &best.candidate.doc_id)? {
-            terms.extend(p.body.into_iter().map(|t| t.term));
+        for p in passages.iter() {
+            terms.extend(p.positions.keys().map(String::as_str));
         }
         let covered: f32 = concepts
             .iter()
@@ -404,7 +432,7 @@ impl Knowledge {
             .filter(|(c, _)| {
                 c.alternatives.iter().any(|alt| {
                     let t = &alt.terms[slot];
-                    !t.is_empty() && t.iter().all(|(_, term)| terms.contains(term))
+                    !t.is_empty() && t.iter().all(|(_, term)| terms.contains(term.as_str()))
                 })
             })
             .map(|(_, w)| w.weight)
@@ -486,15 +514,23 @@ impl Knowledge {
 
     /// One SHOULD clause per concept alternative, language and field; context hints weigh
     /// [`CONTEXT_BOOST`] of a concept of the question itself.
-    fn build_query(&self, concepts: &[Concept], hints: &[Concept]) -> BooleanQuery {
+    fn build_query(&self, concepts: &[Concept], hints: &[&Concept]) -> BooleanQuery {
         let f = &self.inner.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let weighted = concepts
             .iter()
             .map(|c| (c, 1.0))
-            .chain(hints.iter().map(|c| (c, CONTEXT_BOOST)));
+            .chain(hints.iter().map(|c| (*c, CONTEXT_BOOST)));
+        // A hint of the context counts only as typed (its synonyms made an email's
+        // query several hundred clauses long, for no better answers).
+        let alternatives =
+            |c: &Concept, boost: f32| if boost < 1.0 { 1 } else { c.alternatives.len() };
         for (concept, concept_boost) in weighted {
-            for alt in &concept.alternatives {
+            for alt in concept
+                .alternatives
+                .iter()
+                .take(alternatives(concept, concept_boost))
+            {
                 let boost = concept_boost
                     * if alt.origin == Origin::Typed {
                         1.0

@@ -4,6 +4,7 @@
 //! signals of a question part that the decision weighs.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::decision::Signals;
 use super::hits::{highlight_of, Candidate, Ranked};
@@ -43,7 +44,7 @@ pub(super) fn unknown_share(weights: &[Weight]) -> f32 {
 /// Scores one passage found by BM25 for the question's `concepts`: what it covers, where
 /// (text, names, typical questions), and its ranking score.
 pub(super) fn rank(
-    candidate: Candidate,
+    candidate: Arc<Candidate>,
     bm25: f32,
     concepts: &[Concept],
     weights: &[Weight],
@@ -53,17 +54,13 @@ pub(super) fn rank(
     let heaviest = weights.iter().map(|w| w.weight).fold(0.0, f32::max);
     let slot = lang_slot(candidate.lang);
     // Short word lists: scanning them beats hashing every word of every question.
-    let names: Vec<&str> = candidate.names.split(' ').collect();
-    let questions: Vec<Vec<&str>> = candidate
-        .questions
-        .lines()
-        .map(|l| l.split(' ').collect())
-        .collect();
+    let names = &candidate.names;
+    let questions = &candidate.questions;
     let mut covered = 0.0;
     let mut in_names = 0.0;
     let mut by_question = vec![0.0f32; questions.len()];
     let mut uncovered: f32 = 0.0;
-    let highlight = highlight_of(concepts, weights, &candidate.body, slot);
+    let highlight = highlight_of(concepts, weights, &candidate.positions, slot);
     let in_body: HashSet<usize> = highlight.values().flatten().map(|(i, _)| *i).collect();
     for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
         let matched = in_body.contains(&index);
@@ -74,8 +71,8 @@ pub(super) fn rank(
             if terms.is_empty() {
                 continue;
             }
-            let all_in = |words: &Vec<&str>| terms.iter().all(|(_, t)| words.contains(&t.as_str()));
-            if all_in(&names) {
+            let all_in = |words: &[String]| terms.iter().all(|(_, t)| words.contains(t));
+            if all_in(names) {
                 named = true;
             }
             for (q, a) in questions.iter().zip(asked.iter_mut()) {
