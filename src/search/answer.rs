@@ -409,11 +409,14 @@ impl Excerpt {
     }
 }
 
+/// Matched terms, each with the concepts (index, weight) it stands for.
+pub type Highlight = HashMap<String, Vec<(usize, f32)>>;
+
 /// What weighs the sentences of a passage.
 #[derive(Clone, Copy)]
 pub struct Weighing<'a> {
     /// The matched terms, each with the concepts (index, weight) it stands for.
-    pub highlight: &'a HashMap<String, Vec<(usize, f32)>>,
+    pub highlight: &'a Highlight,
     /// The form of answer the question asks for.
     pub asked: Asked,
     /// What a matching sentence of the form asked gains (the same in every passage, so
@@ -635,7 +638,7 @@ mod tests {
         let mut a = analyzer(Language::Fr);
         let toks = tokens(&mut a, text);
         let term = |w: &str| tokens(&mut analyzer(Language::Fr), w)[0].term.clone();
-        let highlight: HashMap<String, Vec<(usize, f32)>> = [
+        let highlight: Highlight = [
             (term("IRSC"), vec![(0, 1.0)]),
             (term("instituts"), vec![(1, 2.0)]),
         ]
@@ -653,11 +656,7 @@ mod tests {
         assert!(plain.chars().count() <= EXCERPT_CHARS + 4, "{plain}");
     }
 
-    fn weighing(
-        highlight: &HashMap<String, Vec<(usize, f32)>>,
-        asked: Asked,
-        form_bonus: f32,
-    ) -> Weighing<'_> {
+    fn weighing(highlight: &Highlight, asked: Asked, form_bonus: f32) -> Weighing<'_> {
         Weighing {
             highlight,
             asked,
@@ -665,7 +664,7 @@ mod tests {
         }
     }
 
-    fn highlight_fr(words: &[(&str, f32)]) -> HashMap<String, Vec<(usize, f32)>> {
+    fn highlight_fr(words: &[(&str, f32)]) -> Highlight {
         let term = |w: &str| tokens(&mut analyzer(Language::Fr), w)[0].term.clone();
         words
             .iter()

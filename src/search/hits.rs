@@ -12,7 +12,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::analysis::fold_phrase;
-use super::answer::{Excerpt, Hit, Weighing};
+use super::answer::{Excerpt, Highlight, Hit, Weighing};
 use super::asked::{self, Asked};
 use super::query::{lang_slot, Concept};
 use super::{
@@ -287,9 +287,6 @@ pub(super) struct Ranked {
     pub(super) score: f32,
 }
 
-/// Matched terms, each with the concepts (index, weight) it stands for.
-pub(super) type Highlight = HashMap<String, Vec<(usize, f32)>>;
-
 /// The terms of `body` that match a concept (an alternative found as a phrase), each with
 /// the concepts (index, weight) it stands for: what an excerpt marks and weighs.
 pub(super) fn highlight_of(
@@ -297,8 +294,8 @@ pub(super) fn highlight_of(
     weights: &[Weight],
     positions: &HashMap<String, Vec<usize>>,
     slot: usize,
-) -> HashMap<String, Vec<(usize, f32)>> {
-    let mut highlight: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+) -> Highlight {
+    let mut highlight = Highlight::new();
     for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
         for alt in &concept.alternatives {
             let terms = &alt.terms[slot];
