@@ -7,6 +7,7 @@
 //! ```sh
 //! cargo bench --bench web_load
 //! WEB_LOAD_MODE=unique cargo bench --bench web_load
+//! WEB_LOAD_MODE=unique-chat cargo bench --bench web_load
 //! WEB_LOAD_SERVER=axum cargo bench --bench web_load   # plain axum::serve, for comparison
 //! ```
 //!
@@ -19,7 +20,9 @@
 //! message of the run is a different text (short chat questions and long emails with
 //! greeting, self-introduction and signature, French and English, a fifth off-topic; see
 //! `mod unique`), so the answer cache never hits and every message costs a full search
-//! (their distinctness is checked after the run); `adapter`: post empty messages instead
+//! (their distinctness is checked after the run); `unique-chat`: the same without the
+//! emails (every message a different short chat question, on-topic or not: the mix the
+//! issue's first wrk measurement used); `adapter`: post empty messages instead
 //! of questions (they go through the whole web layer — rate limit, CORS, JSON, session —
 //! and are refused before the engine, which measures the web channel's own cost).
 //! Loopback only; the rate limit is raised so it does not get in the way.
@@ -55,6 +58,8 @@ enum Mode {
     Rotating,
     /// A different text every message ([`unique::message`]): no answer-cache hit.
     Unique,
+    /// [`Mode::Unique`] without its emails: every message a different short chat line.
+    UniqueChat,
     /// Empty messages, refused before the engine.
     Adapter,
 }
@@ -64,10 +69,11 @@ impl Mode {
         match std::env::var("WEB_LOAD_MODE").as_deref() {
             Err(_) | Ok("") | Ok("rotating") => Mode::Rotating,
             Ok("unique") => Mode::Unique,
+            Ok("unique-chat") => Mode::UniqueChat,
             Ok("adapter") => Mode::Adapter,
             Ok(other) => {
                 panic!(
-                    "WEB_LOAD_MODE={other:?}: expected rotating (the default), unique or adapter"
+                    "WEB_LOAD_MODE={other:?}: expected rotating (the default), unique, unique-chat or adapter"
                 )
             }
         }
@@ -77,6 +83,9 @@ impl Mode {
         match self {
             Mode::Rotating => "rotating mode (12 fixed questions: mostly answer-cache hits)",
             Mode::Unique => "unique mode (every message a different text: no answer-cache hit)",
+            Mode::UniqueChat => {
+                "unique-chat mode (every message a different short chat line, no email)"
+            }
             Mode::Adapter => "adapter-only mode (empty messages, refused before the engine)",
         }
     }
@@ -194,6 +203,12 @@ async fn run() {
                     Mode::Adapter => String::new(),
                     Mode::Rotating => QUESTIONS[i % QUESTIONS.len()].to_string(),
                     Mode::Unique => unique::message(next_message.fetch_add(1, Ordering::Relaxed)),
+                    Mode::UniqueChat => loop {
+                        let n = next_message.fetch_add(1, Ordering::Relaxed);
+                        if !unique::is_email(n) {
+                            break unique::message(n);
+                        }
+                    },
                 };
                 i += 1;
                 let sent = Instant::now();
@@ -247,6 +262,7 @@ async fn run() {
         match mode {
             Mode::Rotating => "rotating",
             Mode::Unique => "unique",
+            Mode::UniqueChat => "unique-chat",
             Mode::Adapter => "adapter-only",
         },
         measured.as_secs_f64(),
@@ -261,12 +277,15 @@ async fn run() {
     );
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
-    if mode == Mode::Unique {
-        // After the measurement: every message sent (warm-up included) was a different text.
-        let sent = next_message.load(Ordering::Relaxed);
-        let (emails, off_topic) = unique::check(sent);
+    if matches!(mode, Mode::Unique | Mode::UniqueChat) {
+        // After the measurement: every message made (warm-up included) was a different
+        // text; the chat-only mode skipped the emails among them.
+        let made = next_message.load(Ordering::Relaxed);
+        let (emails, off_topic) = unique::check(made);
+        let sent_emails = if mode == Mode::Unique { emails } else { 0 };
         println!(
-            "web_load: unique mode: all {sent} messages sent were distinct (checked); {emails} emails, {off_topic} off-topic"
+            "web_load: {} mode: all {made} messages made were distinct (checked); {sent_emails} emails sent, {off_topic} off-topic made",
+            if mode == Mode::Unique { "unique" } else { "unique-chat" }
         );
     }
 }

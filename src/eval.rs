@@ -521,13 +521,28 @@ pub fn fit(examined: &[Examined], max_hits: usize) -> Decision {
 }
 
 /// K-fold cross-validation of [`fit`]: each fold is scored by a decision fitted on the
-/// others. Folds are stratified (in scope / out of scope) and fixed by the case order.
-pub fn cross_validate(examined: &[Examined], folds: usize, max_hits: usize) -> CrossValidation {
+/// others. Folds are stratified (in scope / out of scope); `split` 0 deals the cases to the
+/// folds in file order, any other value in an order shuffled by that seed (one split's
+/// figures depend on which questions happen to share a fold: `--repeats` averages several).
+pub fn cross_validate(
+    examined: &[Examined],
+    folds: usize,
+    max_hits: usize,
+    split: u64,
+) -> CrossValidation {
     let folds = folds.max(2);
+    let mut order: Vec<usize> = (0..examined.len()).collect();
+    if split != 0 {
+        shuffle(&mut order, split);
+    }
     let mut fold_of = vec![0; examined.len()];
     let (mut a, mut b) = (0, 0);
-    for (i, e) in examined.iter().enumerate() {
-        let n = if e.in_scope() { &mut a } else { &mut b };
+    for &i in &order {
+        let n = if examined[i].in_scope() {
+            &mut a
+        } else {
+            &mut b
+        };
         fold_of[i] = *n % folds;
         *n += 1;
     }
@@ -557,6 +572,70 @@ pub fn cross_validate(examined: &[Examined], folds: usize, max_hits: usize) -> C
         },
         folds: per_fold,
     }
+}
+
+/// Fisher–Yates with a xorshift generator seeded by `seed`: the same seed gives the same
+/// order on every machine.
+fn shuffle(items: &mut [usize], seed: u64) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for i in (1..items.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        items.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+}
+
+/// Cross-validation repeated over `repeats` splits (the file order, then shuffled ones):
+/// every question is held out once per split, so the pooled table counts it `repeats`
+/// times and its shares do not hang on one lucky or unlucky split.
+pub fn cross_validate_repeated(
+    examined: &[Examined],
+    folds: usize,
+    max_hits: usize,
+    repeats: usize,
+) -> Vec<CrossValidation> {
+    (0..repeats.max(1) as u64)
+        .map(|split| cross_validate(examined, folds, max_hits, split))
+        .collect()
+}
+
+/// The summary of repeated cross-validation: each split's figures, then the table of every
+/// held-out outcome pooled.
+pub fn repeated_summary(runs: &[CrossValidation]) -> String {
+    let Some(first) = runs.first() else {
+        return String::new();
+    };
+    if runs.len() == 1 {
+        return first.summary();
+    }
+    let mut out = format!(
+        "cross-validated over {} folds, repeated on {} splits (the file order, then shuffled)\n",
+        first.folds.len(),
+        runs.len()
+    );
+    for (i, cv) in runs.iter().enumerate() {
+        let t = cv.held_out.total();
+        out.push_str(&format!(
+            "split {}: in scope {}, out of scope refused {}, accuracy {:.1} %\n",
+            i + 1,
+            ratio(t.in_scope_correct, t.in_scope),
+            ratio(t.out_of_scope_refused, t.out_of_scope),
+            cv.held_out.accuracy() * 100.0
+        ));
+    }
+    let pooled = Report {
+        outcomes: runs
+            .iter()
+            .flat_map(|cv| cv.held_out.outcomes.iter().cloned())
+            .collect(),
+    };
+    out.push_str(&format!(
+        "\npooled over the {} splits (each question counted once per split)\n",
+        runs.len()
+    ));
+    out.push_str(&pooled.table());
+    out
 }
 
 /// What cross-validation measured.
@@ -652,6 +731,21 @@ mod tests {
         let e = parse("\n{not json}", "t.jsonl").unwrap_err();
         assert!(e.to_string().starts_with("t.jsonl:2:"), "{e}");
         assert!(parse("{\"q\": \"x\", \"expect\": [[]]}", "t").is_err());
+    }
+
+    #[test]
+    fn a_shuffled_split_is_a_permutation_fixed_by_its_seed() {
+        let mut a: Vec<usize> = (0..50).collect();
+        let mut b = a.clone();
+        shuffle(&mut a, 3);
+        shuffle(&mut b, 3);
+        assert_eq!(a, b, "the same seed gives the same order");
+        assert_ne!(a, (0..50).collect::<Vec<_>>(), "the order changed");
+        let mut c = (0..50).collect::<Vec<usize>>();
+        shuffle(&mut c, 4);
+        assert_ne!(a, c, "another seed gives another order");
+        a.sort_unstable();
+        assert_eq!(a, (0..50).collect::<Vec<_>>(), "nothing lost or repeated");
     }
 
     #[test]

@@ -77,6 +77,11 @@ enum Command {
         /// K-fold cross-validation of the decision: fit on K-1 folds, score the held-out one.
         #[arg(long, value_parser = clap::value_parser!(u16).range(2..=50))]
         folds: Option<u16>,
+        /// With --folds: repeat the cross-validation on this many splits (the file order,
+        /// then shuffled ones) and pool the held-out outcomes.
+        #[arg(long, requires = "folds", default_value_t = 1,
+              value_parser = clap::value_parser!(u16).range(1..=100))]
+        repeats: u16,
         /// Fit the decision on the whole set and write it to this file (the knowledge
         /// folder's decision.toml), then report with it.
         #[arg(long)]
@@ -327,6 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             min_accuracy,
             no_gate,
             folds,
+            repeats,
             fit,
             json,
             signals,
@@ -338,17 +344,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::fs::write(out, table).with_context(|| format!("writing {}", out.display()))?;
             }
             let report = if let Some(k) = folds {
-                let cv = eval::cross_validate(
+                let mut runs = eval::cross_validate_repeated(
                     &eval::examine(&knowledge, &cases),
                     k.into(),
                     knowledge.max_hits(),
+                    repeats.into(),
                 );
                 if json {
-                    println!("{}", cv.to_json());
+                    let v: Vec<serde_json::Value> = runs.iter().map(|cv| cv.to_json()).collect();
+                    match v.as_slice() {
+                        [one] => println!("{one}"),
+                        _ => println!("{}", serde_json::Value::Array(v)),
+                    }
                 } else {
-                    print!("{}", cv.summary());
+                    print!("{}", eval::repeated_summary(&runs));
                 }
-                cv.held_out
+                runs.swap_remove(0).held_out
             } else {
                 let report = if no_gate {
                     eval::run_ungated(&knowledge, &cases)

@@ -506,6 +506,11 @@ pub fn kind_of(n: u64) -> (Kind, u64) {
     (kind, n / PATTERN.len() as u64 * per_block + rank)
 }
 
+/// Whether message `n` is an email (`WEB_LOAD_MODE=unique-chat` skips those).
+pub fn is_email(n: u64) -> bool {
+    matches!(kind_of(n).0, Email | EmailOffTopic)
+}
+
 /// How many distinct messages of `kind` the parts make.
 pub fn space(kind: Kind) -> u64 {
     static SPACES: OnceLock<[u64; 4]> = OnceLock::new();

@@ -298,6 +298,38 @@ const FRENCH_STOP_WORDS: &[&str] = &[
     "faites",
     "voudrais",
     "aimerais",
+    // The other forms of the modal verbs a question is asked with ("pourrait-on",
+    // "doivent-ils", "faudrait-il", "aimerions"), and relative pronouns ("auquel").
+    "pourrait",
+    "pourrions",
+    "pourraient",
+    "pouvons",
+    "peuvent",
+    "pouvoir",
+    "doivent",
+    "devons",
+    "devoir",
+    "devrait",
+    "devrais",
+    "devriez",
+    "devrions",
+    "devraient",
+    "faut",
+    "faudrait",
+    "voudrait",
+    "voudrions",
+    "voudriez",
+    "voulons",
+    "vouloir",
+    "aimerait",
+    "aimerions",
+    "aimeriez",
+    "auquel",
+    "auxquels",
+    "auxquelles",
+    "duquel",
+    "desquels",
+    "desquelles",
     "veux",
     "voulez",
     "dire",
@@ -452,6 +484,9 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
     "just",
     "don",
     "should",
+    "might",
+    "must",
+    "shall",
     "now",
     "us",
     "would",
@@ -568,6 +603,18 @@ mod tests {
     #[test]
     fn stop_words_go_in_both_languages_with_or_without_accents() {
         assert!(is_stop_word("a") && is_stop_word("ou") && is_stop_word("etait"));
+        // Every form of the modal verbs a question is asked with, not only the first.
+        for w in [
+            "pourrait",
+            "pourriez",
+            "doivent",
+            "faudrait",
+            "aimerions",
+            "auquel",
+            "must",
+        ] {
+            assert!(is_stop_word(w), "{w}");
+        }
         assert!(
             fr("Où est-ce à faire ?").iter().all(|t| t == "fair"),
             "{:?}",

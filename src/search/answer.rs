@@ -458,14 +458,17 @@ fn sentence_scores(
     let item = |i: usize| text[spans[i].0..].starts_with(LIST_ITEM);
     let asked = weighing.asked;
     for (i, &(from, to)) in spans.iter().enumerate() {
+        if scores[i] <= 0.0 {
+            continue;
+        }
         let sentence = &text[from..to];
-        let has_form = (asked.number && sentence.chars().any(|c| c.is_ascii_digit()))
+        let has_form = (asked.number && super::asked::holds_figure(sentence))
             || (asked.list
                 && (item(i)
                     || sentence.ends_with(':')
                     || (i + 1..spans.len().min(i + 3)).any(item)
                     || enumerates(sentence)));
-        if has_form && scores[i] > 0.0 {
+        if has_form {
             scores[i] += weighing.form_bonus;
         }
     }
@@ -501,15 +504,19 @@ fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
-/// Whether a sentence names several things: three or more, separated by commas, "and",
-/// "or", "et" or "ou".
+/// Whether a sentence names several things: "A, B and C" (a conjunction after a comma:
+/// "and", "or", "et", "ou") or four things or more separated by commas. Commas alone are
+/// not enough: "clinics, each belonging to one of four networks (PBRN, called RRAPPL)…"
+/// names no list.
 fn enumerates(sentence: &str) -> bool {
-    let separators = sentence.matches(", ").count()
-        + [" and ", " or ", " et ", " ou "]
-            .iter()
-            .map(|s| sentence.matches(s).count())
-            .sum::<usize>();
-    separators >= 2
+    let Some(first_comma) = sentence.find(", ") else {
+        return false;
+    };
+    let after = &sentence[first_comma..];
+    [" and ", " or ", " et ", " ou "]
+        .iter()
+        .any(|c| after.contains(c))
+        || sentence.matches(", ").count() >= 3
 }
 
 fn push_span(text: &str, spans: &mut Vec<(usize, usize)>, from: usize, to: usize) {
@@ -724,8 +731,12 @@ mod tests {
         };
         let listed = best(Asked::of("unités de soutien au Canada"), 1.0);
         assert!(listed.contains("Alberta"), "{listed}");
-        assert!(enumerates("A, B, C"));
+        assert!(enumerates("A, B, C, D"));
         assert!(enumerates("A, B et C"));
         assert!(!enumerates("A et B"));
+        assert!(!enumerates(
+            "It rests on member clinics, each belonging to one of four networks \
+             (PBRN, called RRAPPL in French) that together cover all of Quebec."
+        ));
     }
 }

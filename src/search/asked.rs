@@ -2,8 +2,9 @@
 //! "combien"), a list ("what are the…", "quels sont…", a keyword query naming things in
 //! the plural), and the kind of question (who, where, how, why…). The excerpt then prefers
 //! the sentence that has that form, and a section whose heading asks the same kind of
-//! question ("Who can make a request?") is preferred for a "who" question. Word lists
-//! only, in both languages, folded (no accents).
+//! question ("Who can make a request?") is preferred for a "who" question. Whether the
+//! question speaks to the Unit ("can you", "vos services") is one of the decision's signals.
+//! Word lists only, in both languages, folded (no accents).
 
 use std::sync::LazyLock;
 
@@ -19,6 +20,9 @@ pub struct Asked {
     pub list: bool,
     /// The kind of question, when its wording says it.
     pub kind: Option<Kind>,
+    /// The question speaks to the Unit ("can you", "vos services", "the Unit"): it asks
+    /// about the Unit itself, the subject of the knowledge base.
+    pub addressed: bool,
 }
 
 /// Kinds of question that a section heading can also ask.
@@ -181,6 +185,74 @@ const KINDS: &[(Kind, &[&str], &[&str])] = &[
     ),
 ];
 
+/// Words that speak to the Unit: the second person (plain and texting forms) and the
+/// Unit's own name (folded).
+const ADDRESSED: &[&str] = &[
+    "you",
+    "your",
+    "yours",
+    "yourselves",
+    "u",
+    "ur",
+    "vous",
+    "votre",
+    "vos",
+    "unit",
+    "unite",
+];
+
+/// Numbers written as words (folded), which answer "how many" as well as digits do.
+const NUMBER_WORDS: &[&str] = &[
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fifteen",
+    "twenty",
+    "hundred",
+    "thousand",
+    "million",
+    "millions",
+    "billion",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quinze",
+    "vingt",
+    "cent",
+    "cents",
+    "mille",
+    "milliard",
+    "milliards",
+];
+
+/// Whether `text` holds a figure: a digit or a number written as a word ("six criteria",
+/// "quatre facultés").
+pub fn holds_figure(text: &str) -> bool {
+    // Called on every sentence weighed for a figure: no allocation (the number words have
+    // no accents, so comparing without case is enough).
+    text.bytes().any(|b| b.is_ascii_digit())
+        || text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| NUMBER_WORDS.iter().any(|n| w.eq_ignore_ascii_case(n)))
+}
+
 /// Words a keyword query may name several things with even though they end in `s` in the
 /// singular, or that do not make a list (folded).
 const NOT_PLURAL: &[&str] = &[
@@ -243,6 +315,7 @@ impl Asked {
             number: has(&FOLDED.number),
             list: has(&FOLDED.list) || (kind.is_none() && names_things(question, &words)),
             kind,
+            addressed: words.iter().any(|w| ADDRESSED.contains(&w.as_str())),
         }
     }
 }
@@ -318,6 +391,39 @@ mod tests {
         assert!(Asked::of("Depuis quand existe le Réseau-1?").number);
         assert!(!Asked::of("Who directs the Unit?").number);
         assert!(Asked::of("Quelle est la date limite du concours?").number);
+    }
+
+    #[test]
+    fn a_question_to_the_unit_is_addressed_in_every_register() {
+        for q in [
+            "Can you help me plan a grant application?",
+            "how do i even ask u guys for help",
+            "Pouvez-vous m'aider à monter mon dossier?",
+            "Ça s'rait-tu possible d'avoir du cash de vous autres?",
+            "À qui s'adressent vos services?",
+            "What does the Unit fund?",
+            "Qui dirige l'Unité?",
+        ] {
+            assert!(Asked::of(q).addressed, "{q}");
+        }
+        for q in [
+            "What indirect cost rate does Université Laval charge?",
+            "Qui est le ministre de la Santé du Québec?",
+            "date limite bourses FRQS",
+        ] {
+            assert!(!Asked::of(q).addressed, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_figure_is_digits_or_a_number_word() {
+        assert!(holds_figure("since 2014"));
+        assert!(holds_figure("Une demande doit respecter six critères."));
+        assert!(holds_figure("the four faculties of medicine"));
+        assert!(!holds_figure("The Unit cannot fund graduate students."));
+        assert!(!holds_figure(
+            "Les étudiants ne peuvent pas recevoir de bourse."
+        ));
     }
 
     #[test]

@@ -49,10 +49,17 @@ pub struct Signals {
     /// its names, its typical questions): a question asking about something the page never
     /// mentions (a deadline, a rate, a current minister) leaves a word out here too.
     pub document: f32,
+    /// 1 when the question speaks to the Unit ("can you", "vos services", "the Unit"), else
+    /// 0: such a question is about the Unit itself, the knowledge base's subject.
+    pub addressed: f32,
+    /// 1 when the question asks for a figure (how many, when, a deadline, a rate) and the
+    /// first excerpt holds none, else 0: the page found talks about the subject but not
+    /// about the figure asked.
+    pub no_figure: f32,
 }
 
 /// How many signals there are.
-pub const SIGNALS: usize = 10;
+pub const SIGNALS: usize = 12;
 
 /// The names of the signals, in the order of [`Signals::values`].
 pub const SIGNAL_NAMES: [&str; SIGNALS] = [
@@ -66,6 +73,8 @@ pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "names",
     "questions",
     "document",
+    "addressed",
+    "no_figure",
 ];
 
 impl Signals {
@@ -82,6 +91,8 @@ impl Signals {
             self.names,
             self.questions,
             self.document,
+            self.addressed,
+            self.no_figure,
         ]
         .map(f64::from)
     }

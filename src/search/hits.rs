@@ -330,3 +330,79 @@ fn contains_phrase(positions: &HashMap<String, Vec<usize>>, terms: &[(usize, Str
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::SearchConfig;
+    use crate::knowledge::KnowledgeBase;
+    use crate::question::Question;
+
+    fn bundled(dir: &Path) -> Knowledge {
+        let kb = KnowledgeBase::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+            false,
+        )
+        .expect("the bundled knowledge base loads");
+        Knowledge::build(dir, &kb, SearchConfig::default()).expect("it indexes")
+    }
+
+    #[test]
+    fn decoded_passages_are_kept_and_reused_by_later_questions() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let k = bundled(dir.path());
+        let q = Question::parse("Who can submit a request to the Unit?").unwrap();
+        let first = k.ask_uncached(&q, Language::En);
+        let kept = lock(&k.inner.passages).len();
+        assert!(kept > 0, "the first question's candidates were kept");
+        // Every kept passage is the one a later read returns, not a new decoding.
+        let searcher = k.inner.reader.searcher();
+        let (address, kept_one) = {
+            let passages = lock(&k.inner.passages);
+            let (a, c) = passages.iter().next().unwrap();
+            (*a, c.clone())
+        };
+        assert!(Arc::ptr_eq(
+            &k.candidate(&searcher, address).unwrap(),
+            &kept_one
+        ));
+        // The same question again reads nothing new and answers the same.
+        assert_eq!(k.ask_uncached(&q, Language::En).to_json(), first.to_json());
+        assert_eq!(lock(&k.inner.passages).len(), kept);
+        let doc = &first.hits[0].doc_id;
+        let listed = k.passages_of(&searcher, doc).unwrap();
+        assert!(Arc::ptr_eq(
+            &listed,
+            &k.passages_of(&searcher, doc).unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_full_passage_cache_is_emptied_before_it_grows_past_its_bound() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let k = bundled(dir.path());
+        let searcher = k.inner.reader.searcher();
+        // Fill the cache to its bound with copies of one real passage under made-up
+        // addresses, then read a real one: the cache starts again instead of growing.
+        let some = k
+            .ask_uncached(&Question::parse("What is CIHR?").unwrap(), Language::En)
+            .hits
+            .len();
+        assert!(some > 0);
+        let real = *lock(&k.inner.passages).keys().next().unwrap();
+        let copy = lock(&k.inner.passages)[&real].clone();
+        {
+            let mut passages = lock(&k.inner.passages);
+            passages.clear();
+            for i in 0..CACHED_PASSAGES as u32 {
+                passages.insert(DocAddress::new(1_000, i), copy.clone());
+            }
+        }
+        k.candidate(&searcher, real).unwrap();
+        let passages = lock(&k.inner.passages);
+        assert_eq!(passages.len(), 1, "emptied, then the passage read was kept");
+        assert!(passages.contains_key(&real));
+    }
+}

@@ -16,7 +16,7 @@ use crate::language::Language;
 
 /// Bumped whenever the schema, the analysis or the layout (one segment) changes, so old
 /// indexes are rebuilt.
-const FORMAT_VERSION: u32 = 4;
+const FORMAT_VERSION: u32 = 5;
 const MANIFEST: &str = "manifest.json";
 const VOCABULARY: &str = "vocabulary.tsv";
 

@@ -382,7 +382,7 @@ impl Knowledge {
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
         let document = self.document_coverage(&searcher, &ranked[0], &concepts, &weights)?;
-        let signals = scoring::part_signals(&ranked, &weights, concepts.len(), document);
+        let measured = scoring::part_signals(&ranked, &weights, concepts.len(), document);
         let asked = asked::Asked::of(text);
         let hits = self.select(
             ranked,
@@ -394,6 +394,15 @@ impl Knowledge {
                 asked,
             },
         )?;
+        let no_figure = asked.number
+            && hits
+                .first()
+                .is_some_and(|h| !asked::holds_figure(&h.excerpt.plain()));
+        let signals = Signals {
+            addressed: f32::from(u8::from(asked.addressed)),
+            no_figure: f32::from(u8::from(no_figure)),
+            ..measured
+        };
         Ok(Part {
             text: text.to_string(),
             signals,

@@ -218,8 +218,8 @@ fn the_realistic_set_keeps_its_measured_floor_with_the_fitted_decision() {
     let report = run_set("questions.jsonl");
     let t = report.total();
     assert!(
-        t.in_scope_rate() >= 0.84 && t.refused_rate() >= 0.95,
-        "below the recorded floor (84 % in scope, 95 % out of scope refused):\n{}",
+        t.in_scope_rate() >= 0.88 && t.refused_rate() >= 0.95,
+        "below the recorded floor (88 % in scope, 95 % out of scope refused):\n{}",
         report.table()
     );
 }
@@ -235,11 +235,12 @@ fn cross_validated_the_decision_refuses_out_of_scope_and_answers_most_in_scope()
         &eval::examine(&b.knowledge, &cases),
         5,
         b.knowledge.max_hits(),
+        0,
     );
     let t = cv.held_out.total();
     assert_eq!(t.cases, cases.len(), "every case is held out once");
     assert!(
-        t.in_scope_rate() >= 0.82 && t.refused_rate() >= 0.93,
+        t.in_scope_rate() >= 0.88 && t.refused_rate() >= 0.94,
         "cross-validated figures fell:\n{}",
         cv.summary()
     );

@@ -147,12 +147,34 @@ async fn click(page: &Page, action: &str) -> String {
         &format!("a {action} button"),
     )
     .await;
-    page.find_element(selector)
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // A real mouse click lands on the button's centre as computed just before; on a loaded
+    // machine the log can still be moving then and the click land beside it. A click that
+    // registered disables the button, so clicking again only while it is still enabled
+    // (and no reply came) never acts twice.
+    for _ in 0..3 {
+        page.find_element(selector.as_str())
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if bot_replies(page).await > before {
+                return last_reply_after(page, before, action).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let still_enabled = page
+            .evaluate(format!("!!document.querySelector('{selector}')"))
+            .await
+            .ok()
+            .and_then(|r| r.value().and_then(Value::as_bool))
+            .unwrap_or(false);
+        if !still_enabled {
+            break;
+        }
+    }
     last_reply_after(page, before, action).await
 }
 
