@@ -357,7 +357,7 @@ mod tests {
         let first = k.ask_uncached(&q, Language::En);
         let kept = lock(&k.inner.passages).len();
         assert!(kept > 0, "the first question's candidates were kept");
-        // Every kept passage is the one a later read returns, not a new decoding.
+        // A kept passage is the one a later read returns, not a new decoding.
         let searcher = k.inner.reader.searcher();
         let (address, kept_one) = {
             let passages = lock(&k.inner.passages);
