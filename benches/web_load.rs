@@ -26,6 +26,10 @@
 //! of questions (they go through the whole web layer — rate limit, CORS, JSON, session —
 //! and are refused before the engine, which measures the web channel's own cost).
 //! Loopback only; the rate limit is raised so it does not get in the way.
+//!
+//! `WEB_LOAD_DUMP=N` prints the first N messages of the mode (for `rotating`, its 12
+//! questions) instead, one JSON string per line, for `scripts/bench-wrk`, which runs the same load
+//! from wrk in a process of its own against `guichet serve`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -100,6 +104,13 @@ fn knob(name: &str, default: u64, max: u64) -> u64 {
 }
 
 fn main() {
+    if let Some(count) = std::env::var("WEB_LOAD_DUMP")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        dump(Mode::from_env(), count);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -287,6 +298,35 @@ async fn run() {
             "web_load: {} mode: all {made} messages made were distinct (checked); {sent_emails} emails sent, {off_topic} off-topic made",
             if mode == Mode::Unique { "unique" } else { "unique-chat" }
         );
+    }
+}
+
+/// Prints the first `count` messages of `mode` as JSON strings, one per line.
+fn dump(mode: Mode, count: u64) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match mode {
+        Mode::Unique | Mode::UniqueChat => {}
+        Mode::Rotating => {
+            for question in QUESTIONS {
+                let text = serde_json::to_string(question).expect("a JSON string");
+                writeln!(out, "{text}").expect("stdout");
+            }
+            return;
+        }
+        Mode::Adapter => panic!("WEB_LOAD_DUMP: the adapter mode posts no messages"),
+    }
+    let mut written = 0;
+    for n in 0.. {
+        if written == count {
+            break;
+        }
+        if mode == Mode::UniqueChat && unique::is_email(n) {
+            continue;
+        }
+        let text = serde_json::to_string(&unique::message(n)).expect("a JSON string");
+        writeln!(out, "{text}").expect("stdout");
+        written += 1;
     }
 }
 

@@ -183,6 +183,10 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The positions of each term of a passage, hashed fast: every question looks up each of
+/// its terms in each of its ~20 candidates.
+pub(super) type Positions = rustc_hash::FxHashMap<String, Vec<usize>>;
+
 pub(super) struct Candidate {
     pub(super) doc_id: String,
     pub(super) lang: Language,
@@ -196,7 +200,7 @@ pub(super) struct Candidate {
     /// The analysed passage text, read from the index.
     pub(super) body: Vec<analysis::Token>,
     /// The positions of each term of `body`.
-    pub(super) positions: HashMap<String, Vec<usize>>,
+    pub(super) positions: Positions,
     /// Analysed terms of the title, aliases and section.
     pub(super) names: Vec<String>,
     /// Analysed terms of each of the document's typical questions.
@@ -219,7 +223,7 @@ impl Candidate {
                 .collect()
         };
         let body = analysis::decode_tokens(&text(f.body_terms));
-        let mut positions: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut positions = Positions::default();
         for t in &body {
             positions
                 .entry(t.term.clone())
@@ -292,7 +296,7 @@ pub(super) struct Ranked {
 pub(super) fn highlight_of(
     concepts: &[Concept],
     weights: &[Weight],
-    positions: &HashMap<String, Vec<usize>>,
+    positions: &Positions,
     slot: usize,
 ) -> Highlight {
     let mut highlight = Highlight::new();
@@ -314,7 +318,7 @@ pub(super) fn highlight_of(
 
 /// Whether the body (its `positions` by term) holds `terms` at the same relative positions
 /// (a phrase, gaps kept).
-fn contains_phrase(positions: &HashMap<String, Vec<usize>>, terms: &[(usize, String)]) -> bool {
+fn contains_phrase(positions: &Positions, terms: &[(usize, String)]) -> bool {
     let Some((first_pos, first)) = terms.first() else {
         return false;
     };
@@ -333,21 +337,9 @@ fn contains_phrase(positions: &HashMap<String, Vec<usize>>, terms: &[(usize, Str
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::SearchConfig;
-    use crate::knowledge::KnowledgeBase;
     use crate::question::Question;
-
-    fn bundled(dir: &Path) -> Knowledge {
-        let kb = KnowledgeBase::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
-            false,
-        )
-        .expect("the bundled knowledge base loads");
-        Knowledge::build(dir, &kb, SearchConfig::default()).expect("it indexes")
-    }
+    use crate::search::bundled_for_tests as bundled;
 
     #[test]
     fn decoded_passages_are_kept_and_reused_by_later_questions() {

@@ -15,8 +15,10 @@ pub mod answer;
 mod asked;
 pub mod decision;
 pub mod focus;
+mod frequency;
 mod hits;
 pub mod index;
+mod phrases;
 pub mod query;
 mod scoring;
 pub mod spelling;
@@ -25,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{IndexReader, ReloadPolicy, Searcher, Term};
@@ -66,8 +68,6 @@ const UNKNOWN_WORD_WEIGHT: f32 = 0.5;
 /// Weight of a word that only shapes the question ("tell", "nombre"), as a share of its
 /// rarity weight.
 const ASKING_WORD_WEIGHT: f32 = 0.3;
-/// Term frequencies kept in memory before the table is emptied.
-const CACHED_DOC_FREQS: usize = 200_000;
 /// Recent answers kept in memory: people ask the same few questions again and again.
 const CACHED_ANSWERS: usize = 4_096;
 /// Decoded passages kept in memory (and documents' passage lists): the whole bundled base,
@@ -93,8 +93,10 @@ struct Inner {
     /// Answers by (question, reply language). The index never changes under a `Knowledge`
     /// (a rebuild makes a new one), so entries never go stale; the map is emptied when full.
     cache: Mutex<HashMap<(String, Language), Answer>>,
-    /// Document frequencies of analysed terms by language slot, for the concept weights.
-    doc_freqs: Mutex<HashMap<(usize, String), u64>>,
+    /// Term statistics, for the concept weights, the query and its BM25 scores.
+    frequencies: frequency::Frequencies,
+    /// Where the multi-word alternatives of concepts occur, per field.
+    phrases: phrases::PhraseCache,
     /// Passages read from the index, decoded, by address.
     passages: Mutex<HashMap<tantivy::DocAddress, Arc<Candidate>>>,
     /// Every passage of a document, by document id.
@@ -156,6 +158,7 @@ impl Knowledge {
             analysis::analyzer(Language::Fr),
             analysis::analyzer(Language::En),
         ];
+        let frequencies = frequency::Frequencies::new(&reader.searcher(), &opened.fields)?;
         Ok(Knowledge {
             inner: Arc::new(Inner {
                 reader,
@@ -168,7 +171,8 @@ impl Knowledge {
                 manifest: opened.manifest,
                 rebuilt: opened.rebuilt,
                 cache: Mutex::new(HashMap::new()),
-                doc_freqs: Mutex::new(HashMap::new()),
+                frequencies,
+                phrases: phrases::PhraseCache::default(),
                 passages: Mutex::new(HashMap::new()),
                 documents: Mutex::new(HashMap::new()),
             }),
@@ -362,9 +366,21 @@ impl Knowledge {
             .take(CONTEXT_CONCEPTS)
             .collect();
         let searcher = inner.reader.searcher();
-        let weights = self.concept_weights(&searcher, &concepts)?;
-        let query = self.build_query(&concepts, &hints);
-        let top = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+        let counts = inner
+            .frequencies
+            .of(&searcher, concepts.iter().chain(hints.iter().copied()))?;
+        let weights = self.concept_weights(&searcher, &concepts, &counts);
+        let statistics = frequency::Statistics {
+            frequencies: &inner.frequencies,
+            counts: &counts,
+            searcher: &searcher,
+        };
+        let query = self.build_query(&concepts, &hints, &counts, &searcher, &statistics)?;
+        let top = searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(CANDIDATES).order_by_score(),
+            &statistics,
+        )?;
         if top.is_empty() {
             return Ok(Part {
                 signals: Signals {
@@ -376,9 +392,15 @@ impl Knowledge {
             });
         }
         let mut ranked = Vec::with_capacity(top.len());
+        let mut asked_in: HashMap<String, scoring::AskedIn> = HashMap::new();
         for (bm25, address) in top {
             let candidate = self.candidate(&searcher, address)?;
-            ranked.push(scoring::rank(candidate, bm25, &concepts, &weights, lang));
+            let asked = asked_in
+                .entry(candidate.doc_id.clone())
+                .or_insert_with(|| scoring::AskedIn::of(&candidate, &concepts, &weights));
+            ranked.push(scoring::rank(
+                candidate, bm25, &concepts, &weights, asked, lang,
+            ));
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
         let document = self.document_coverage(&searcher, &ranked[0], &concepts, &weights)?;
@@ -456,43 +478,20 @@ impl Knowledge {
         &self,
         searcher: &Searcher,
         concepts: &[Concept],
-    ) -> tantivy::Result<Vec<Weight>> {
-        let f = &self.inner.fields;
+        counts: &frequency::TermCounts,
+    ) -> Vec<Weight> {
         let n = searcher.num_docs().max(1) as f32;
-        // Document frequencies never change under a `Knowledge` (a rebuild makes a new
-        // one), so they are kept for every later question.
-        let mut cache = self
-            .inner
-            .doc_freqs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if cache.len() > CACHED_DOC_FREQS {
-            cache.clear();
-        }
         let mut out = Vec::with_capacity(concepts.len());
         for concept in concepts {
             let mut df = 0u64;
             for alt in &concept.alternatives {
-                for slot in 0..2 {
-                    // A phrase is as rare as its rarest word.
-                    let mut rarest: Option<u64> = None;
-                    for (_, term) in &alt.terms[slot] {
-                        let count = match cache.get(&(slot, term.clone())) {
-                            Some(c) => *c,
-                            None => {
-                                let body = searcher
-                                    .doc_freq(&Term::from_field_text(f.body[slot], term))?;
-                                let names = searcher
-                                    .doc_freq(&Term::from_field_text(f.names[slot], term))?;
-                                let asked = searcher
-                                    .doc_freq(&Term::from_field_text(f.questions[slot], term))?;
-                                let c = body.max(names).max(asked);
-                                cache.insert((slot, term.clone()), c);
-                                c
-                            }
-                        };
-                        rarest = Some(rarest.map_or(count, |r| r.min(count)));
-                    }
+                for (slot, terms) in alt.terms.iter().enumerate() {
+                    // A phrase is as rare as its rarest word, a word as common as in the
+                    // field that holds it most.
+                    let rarest = terms
+                        .iter()
+                        .map(|(_, term)| counts.get(slot, term).into_iter().max().unwrap_or(0))
+                        .min();
                     df = df.max(rarest.unwrap_or(0));
                 }
             }
@@ -518,12 +517,20 @@ impl Knowledge {
                         .any(|a| a.origin == query::Origin::Synonym),
             });
         }
-        Ok(out)
+        out
     }
 
-    /// One SHOULD clause per concept alternative, language and field; context hints weigh
+    /// One SHOULD clause per concept alternative, language and field where all its terms
+    /// occur (a clause that cannot match would only cost time); context hints weigh
     /// [`CONTEXT_BOOST`] of a concept of the question itself.
-    fn build_query(&self, concepts: &[Concept], hints: &[&Concept]) -> BooleanQuery {
+    fn build_query(
+        &self,
+        concepts: &[Concept],
+        hints: &[&Concept],
+        counts: &frequency::TermCounts,
+        searcher: &Searcher,
+        statistics: &frequency::Statistics,
+    ) -> tantivy::Result<BooleanQuery> {
         let f = &self.inner.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let weighted = concepts
@@ -551,23 +558,25 @@ impl Knowledge {
                     if terms.is_empty() {
                         continue;
                     }
-                    for (field, field_boost) in [
-                        (f.body[slot], 1.0),
-                        (f.names[slot], NAMES_BOOST),
-                        (f.questions[slot], QUESTIONS_BOOST),
+                    for (kind, field, field_boost) in [
+                        (frequency::BODY, f.body[slot], 1.0),
+                        (frequency::NAMES, f.names[slot], NAMES_BOOST),
+                        (frequency::QUESTIONS, f.questions[slot], QUESTIONS_BOOST),
                     ] {
+                        if terms.iter().any(|(_, t)| counts.get(slot, t)[kind] == 0) {
+                            continue;
+                        }
                         let q: Box<dyn Query> = if terms.len() == 1 {
                             Box::new(TermQuery::new(
                                 Term::from_field_text(field, &terms[0].1),
                                 IndexRecordOption::WithFreqs,
                             ))
                         } else {
-                            Box::new(PhraseQuery::new_with_offset(
-                                terms
-                                    .iter()
-                                    .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                                    .collect(),
-                            ))
+                            Box::new(
+                                self.inner
+                                    .phrases
+                                    .query(searcher, statistics, field, terms)?,
+                            )
                         };
                         clauses.push((
                             Occur::Should,
@@ -577,8 +586,19 @@ impl Knowledge {
                 }
             }
         }
-        BooleanQuery::new(clauses)
+        Ok(BooleanQuery::new(clauses))
     }
+}
+
+/// The bundled knowledge base indexed in `dir`, for the search module's tests.
+#[cfg(test)]
+pub(crate) fn bundled_for_tests(dir: &std::path::Path) -> Knowledge {
+    let kb = crate::knowledge::KnowledgeBase::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+        false,
+    )
+    .expect("the bundled knowledge base loads");
+    Knowledge::build(dir, &kb, SearchConfig::default()).expect("it indexes")
 }
 
 /// One part of a question (a sentence that asks, or the sentences together), with its

@@ -41,57 +41,75 @@ pub(super) fn unknown_share(weights: &[Weight]) -> f32 {
         / total
 }
 
+/// What a document's typical questions cover of a question's concepts: the same for every
+/// passage of the document, so found once per document and question part.
+pub(super) struct AskedIn {
+    /// Per concept, whether one of the typical questions holds it.
+    pub(super) any: Vec<bool>,
+    /// The weight of the concepts held by the typical question that holds the most.
+    pub(super) best: f32,
+}
+
+impl AskedIn {
+    pub(super) fn of(candidate: &Candidate, concepts: &[Concept], weights: &[Weight]) -> AskedIn {
+        let slot = lang_slot(candidate.lang);
+        let questions = &candidate.questions;
+        let mut by_question = vec![0.0f32; questions.len()];
+        let mut any = Vec::with_capacity(concepts.len());
+        for (concept, w) in concepts.iter().zip(weights) {
+            let mut found = false;
+            for (q, sum) in questions.iter().zip(by_question.iter_mut()) {
+                let asked = concept.alternatives.iter().any(|alt| {
+                    let terms = &alt.terms[slot];
+                    !terms.is_empty() && terms.iter().all(|(_, t)| q.contains(t))
+                });
+                if asked {
+                    *sum += w.weight;
+                    found = true;
+                }
+            }
+            any.push(found);
+        }
+        AskedIn {
+            any,
+            best: by_question.iter().copied().fold(0.0, f32::max),
+        }
+    }
+}
+
 /// Scores one passage found by BM25 for the question's `concepts`: what it covers, where
-/// (text, names, typical questions), and its ranking score.
+/// (text, names, typical questions: `asked`, found for its document), and its ranking
+/// score.
 pub(super) fn rank(
     candidate: Arc<Candidate>,
     bm25: f32,
     concepts: &[Concept],
     weights: &[Weight],
+    asked: &AskedIn,
     lang: Language,
 ) -> Ranked {
     let total_weight: f32 = weights.iter().map(|w| w.weight).sum();
     let heaviest = weights.iter().map(|w| w.weight).fold(0.0, f32::max);
     let slot = lang_slot(candidate.lang);
-    // Short word lists: scanning them beats hashing every word of every question.
+    // A short word list: scanning it beats hashing every word of every question.
     let names = &candidate.names;
-    let questions = &candidate.questions;
     let mut covered = 0.0;
     let mut in_names = 0.0;
-    let mut by_question = vec![0.0f32; questions.len()];
     let mut uncovered: f32 = 0.0;
     let highlight = highlight_of(concepts, weights, &candidate.positions, slot);
     let in_body: HashSet<usize> = highlight.values().flatten().map(|(i, _)| *i).collect();
     for (index, (concept, w)) in concepts.iter().zip(weights).enumerate() {
-        let matched = in_body.contains(&index);
-        let mut named = false;
-        let mut asked = vec![false; questions.len()];
-        for alt in &concept.alternatives {
+        let named = concept.alternatives.iter().any(|alt| {
             let terms = &alt.terms[slot];
-            if terms.is_empty() {
-                continue;
-            }
-            let all_in = |words: &[String]| terms.iter().all(|(_, t)| words.contains(t));
-            if all_in(names) {
-                named = true;
-            }
-            for (q, a) in questions.iter().zip(asked.iter_mut()) {
-                *a |= all_in(q);
-            }
-        }
-        let asked_any = asked.iter().any(|a| *a);
-        if matched || named || asked_any {
+            !terms.is_empty() && terms.iter().all(|(_, t)| names.contains(t))
+        });
+        if in_body.contains(&index) || named || asked.any[index] {
             covered += w.weight;
         } else {
             uncovered = uncovered.max(w.weight);
         }
         if named {
             in_names += w.weight;
-        }
-        for (b, a) in by_question.iter_mut().zip(&asked) {
-            if *a {
-                *b += w.weight;
-            }
         }
     }
     let share = |x: f32| {
@@ -119,7 +137,7 @@ pub(super) fn rank(
             },
             strength: bm25 / (1.0 + total_weight),
             names: share(in_names),
-            questions: share(by_question.iter().copied().fold(0.0, f32::max)),
+            questions: share(asked.best),
             ..Signals::default()
         },
         candidate,
