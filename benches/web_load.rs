@@ -28,8 +28,8 @@
 //! Loopback only; the rate limit is raised so it does not get in the way.
 //!
 //! `WEB_LOAD_DUMP=N` prints the first N messages of the mode (for `rotating`, its 12
-//! questions) instead, one JSON string per line, for `scripts/bench-wrk`, which runs the same load
-//! from wrk in a process of its own against `guichet serve`.
+//! questions) instead, one JSON string per line, for `scripts/bench-wrk`, which runs the
+//! same load from wrk in a process of its own against `guichet serve`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
